@@ -1,0 +1,20 @@
+// What the server hands every loader and action: the services, never a raw environment.
+import type { Logger } from "../core/log.ts";
+import type { Db } from "../db/client.ts";
+
+export type AppServices = {
+  db: Db;
+  log: Logger;
+};
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    services: AppServices;
+  }
+}
+
+declare module "@remix-run/server-runtime" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}

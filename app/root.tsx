@@ -1,0 +1,70 @@
+import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import {
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import styles from "./styles.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+
+export const meta: MetaFunction = () => [{ title: "Consentry" }];
+
+export function Layout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <header className="site-header">
+          <a className="brand" href="/">
+            Consentry
+          </a>
+          <nav aria-label="Main">
+            <NavLink to="/offers" end>
+              Catalogue
+            </NavLink>
+            <NavLink to="/custodian/offers/new">Publish an offer</NavLink>
+          </nav>
+        </header>
+        <main>{children}</main>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error)) {
+    return (
+      <section>
+        <h1>
+          {error.status} {error.statusText}
+        </h1>
+        <p>{typeof error.data === "string" ? error.data : "Something went wrong."}</p>
+      </section>
+    );
+  }
+  return (
+    <section>
+      <h1>Something went wrong</h1>
+      <p>The error was logged. Try again in a moment.</p>
+    </section>
+  );
+}

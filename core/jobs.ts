@@ -1,0 +1,19 @@
+// The typed catalogue of every background job: its name and the ids its payload carries.
+import { z } from "zod";
+
+export const jobCatalogue = {
+  "offer.register": z.object({ offerId: z.string().uuid() }),
+} as const;
+
+export type JobName = keyof typeof jobCatalogue;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalogue)[N]>;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobCatalogue, name);
+}
+
+/** Exponential backoff with a ceiling: 1 s, 2 s, 4 s … capped at maxMs. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  const exponent = Math.max(0, Math.min(attempt - 1, 30));
+  return Math.min(maxMs, baseMs * 2 ** exponent);
+}

@@ -1,0 +1,4 @@
+export * from "./custodians.ts";
+export * from "./offers.ts";
+export * from "./jobs.ts";
+export * from "./chain.ts";

@@ -1,0 +1,70 @@
+// Configuration: read once from the environment, checked with zod, reported by name when wrong.
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const hexKey = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+  .transform((value) => value === "true" || value === "1");
+
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce
+      .number({ invalid_type_error: "must be a port number" })
+      .int("must be a whole number")
+      .min(0, "must be between 0 and 65535")
+      .max(65535, "must be between 0 and 65535")
+      .default(3000),
+    DATA_DIR: z.string().min(1).default(".data"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    CHAIN_RPC_URL: z.string().url("must be an http(s) URL").optional(),
+    DEPLOYER_PRIVATE_KEY: hexKey.optional(),
+    SEED_DEMO: booleanFlag.default("true"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    JOB_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+    JOB_RETRY_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+    INDEXER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.CHAIN_RPC_URL && !env.DEPLOYER_PRIVATE_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DEPLOYER_PRIVATE_KEY"],
+        message: "is required when CHAIN_RPC_URL is set",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema> & { dataDir: string };
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming each bad variable (never its value). */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const withoutEmpty = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = EnvSchema.safeParse(withoutEmpty);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`),
+    );
+  }
+  return { ...result.data, dataDir: resolve(result.data.DATA_DIR) };
+}

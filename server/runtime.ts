@@ -1,0 +1,248 @@
+// Brings the product's parts up in order (database, chain, contracts, demo, worker, indexer)
+// and down again in reverse. Every entry point (start, web, worker, indexer) goes through here.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { parseEther, type Hex } from "viem";
+import { createLogger, type Logger } from "../core/log.ts";
+import { ANVIL_DEPLOYER_KEY, startAnvil, type AnvilNode } from "../contracts/anvil.ts";
+import { createChainClient, type ChainClient } from "../contracts/client.ts";
+import { deployContracts, type Deployment } from "../contracts/deploy.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { listDeployments, recordDeployment } from "../db/queries/chain.ts";
+import {
+  listCustodiansWithoutChainAddress,
+  setCustodianChainAddress,
+} from "../db/queries/custodians.ts";
+import { seedDemo } from "../db/seed.ts";
+import { createIndexer, type Indexer } from "../workers/indexer.ts";
+import { openFileKeyring, type Keyring } from "../workers/keyring.ts";
+import { createJobRunner, type JobRunner } from "../workers/queue.ts";
+import { tasks } from "../workers/tasks/index.ts";
+import type { Env } from "./env.ts";
+import type { Progress } from "./progress.ts";
+
+export type Roles = { worker: boolean; indexer: boolean };
+
+export type Runtime = {
+  env: Env;
+  log: Logger;
+  database: Database;
+  chain: ChainClient;
+  deployment: Deployment;
+  keyring: Keyring;
+  runner: JobRunner | null;
+  indexer: Indexer | null;
+  stop(): Promise<void>;
+};
+
+const OFFER_REGISTRY = "OfferRegistry";
+// Bootstrap steps run under this lock so separate processes on one PostgreSQL do them once.
+const BOOTSTRAP_LOCK_ID = 7_360_221;
+
+export function createConsoleLogger(env: Env): Logger {
+  return createLogger("consentry", env.LOG_LEVEL, (line, level) => {
+    (level === "error" || level === "warn" ? process.stderr : process.stdout).write(`${line}\n`);
+  });
+}
+
+export async function startRuntime(env: Env, roles: Roles, progress: Progress): Promise<Runtime> {
+  const log = createConsoleLogger(env);
+  const stack: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    while (stack.length > 0) {
+      const stopOne = stack.pop();
+      try {
+        await stopOne?.();
+      } catch (error) {
+        log.error("stopping a component failed", { error });
+      }
+    }
+  };
+
+  try {
+    await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
+
+    const database = await progress.step(
+      env.DATABASE_URL
+        ? `Opening PostgreSQL at ${describeDatabaseUrl(env.DATABASE_URL)}`
+        : `Opening embedded PGlite in ${join(env.dataDir, "pglite")}`,
+      () =>
+        openDatabase(
+          env.DATABASE_URL
+            ? { kind: "postgres", url: env.DATABASE_URL }
+            : { kind: "pglite", dataDir: join(env.dataDir, "pglite") },
+        ),
+    );
+    stack.push(() => database.close());
+
+    const { rpcUrl, deployerKey, anvil } = await progress.step(
+      env.CHAIN_RPC_URL
+        ? `Connecting to the chain at ${new URL(env.CHAIN_RPC_URL).origin}`
+        : `Starting the local chain (anvil, state in ${join(env.dataDir, "chain")})`,
+      () => connectChain(env),
+    );
+    if (anvil) stack.push(() => anvil.stop());
+
+    const keyring = openFileKeyring(join(env.dataDir, "keyring.json"));
+
+    const deployment = await withBootstrapLock(database, async () => {
+      await progress.step("Applying database migrations", () => database.migrate());
+      const deployed = await progress.step("Checking the contracts", () =>
+        ensureDeployment(database, rpcUrl, deployerKey, progress),
+      );
+      if (env.SEED_DEMO) {
+        await progress.step("Seeding the demo", async () => {
+          const summary = await seedDemo(database.db);
+          progress.note(`${summary.custodians} custodians, ${summary.offersAdded} offers added`);
+        });
+      }
+      await progress.step("Registering custodians on chain", () =>
+        registerCustodians(database, rpcUrl, deployed, deployerKey, keyring, progress),
+      );
+      return deployed;
+    });
+
+    const chain = createChainClient({ rpcUrl, deployment });
+
+    let runner: JobRunner | null = null;
+    if (roles.worker) {
+      runner = createJobRunner({
+        db: database.db,
+        tasks,
+        context: { db: database.db, chain, keyring, log: log.child("job") },
+        log: log.child("worker"),
+        retryBaseMs: env.JOB_RETRY_BASE_MS,
+        retryMaxMs: env.JOB_RETRY_MAX_MS,
+      });
+      runner.start();
+      const started = runner;
+      stack.push(() => started.stop());
+    }
+
+    let indexer: Indexer | null = null;
+    if (roles.indexer) {
+      indexer = createIndexer({
+        db: database.db,
+        chain,
+        chainId: deployment.chainId,
+        startBlock: deployment.deployBlock,
+        log: log.child("indexer"),
+        pollIntervalMs: env.INDEXER_POLL_MS,
+      });
+      indexer.start();
+      const started = indexer;
+      stack.push(() => started.stop());
+    }
+
+    return { env, log, database, chain, deployment, keyring, runner, indexer, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function connectChain(
+  env: Env,
+): Promise<{ rpcUrl: string; deployerKey: Hex; anvil: AnvilNode | null }> {
+  if (env.CHAIN_RPC_URL) {
+    if (!env.DEPLOYER_PRIVATE_KEY)
+      throw new Error("DEPLOYER_PRIVATE_KEY is required with CHAIN_RPC_URL");
+    return { rpcUrl: env.CHAIN_RPC_URL, deployerKey: env.DEPLOYER_PRIVATE_KEY as Hex, anvil: null };
+  }
+  const chainDir = join(env.dataDir, "chain");
+  await mkdir(chainDir, { recursive: true });
+  const anvil = await startAnvil({
+    stateFile: join(chainDir, "anvil-state.json"),
+    stateIntervalSeconds: 1,
+    silent: true,
+  });
+  return { rpcUrl: anvil.rpcUrl, deployerKey: ANVIL_DEPLOYER_KEY, anvil };
+}
+
+async function withBootstrapLock<T>(database: Database, work: () => Promise<T>): Promise<T> {
+  if (database.kind !== "postgres") return work();
+  // One connection holds the session lock for the whole bootstrap.
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_ID})`);
+    return work();
+  });
+}
+
+/** Uses the contracts recorded for this chain, or deploys them on first start. */
+async function ensureDeployment(
+  database: Database,
+  rpcUrl: string,
+  deployerKey: Hex,
+  progress: Progress,
+): Promise<Deployment> {
+  const probe = createChainClient({
+    rpcUrl,
+    deployment: {
+      chainId: 0,
+      offerRegistry: "0x0000000000000000000000000000000000000000",
+      deployBlock: 0n,
+    },
+  });
+  const chainId = await probe.chainId();
+  const recorded = (await listDeployments(database.db, chainId)).find(
+    (row) => row.contract === OFFER_REGISTRY,
+  );
+  if (recorded) {
+    if (!(await probe.hasCode(recorded.address as Hex))) {
+      throw new Error(
+        `The database records ${OFFER_REGISTRY} at ${recorded.address} on chain ${chainId}, ` +
+          "but the chain has no contract there: the chain was reset while the database was kept. " +
+          "Point both at the same history, or remove the data directory to start afresh.",
+      );
+    }
+    progress.note(`${OFFER_REGISTRY} at ${recorded.address} (chain ${chainId})`);
+    return {
+      chainId,
+      offerRegistry: recorded.address as Hex,
+      deployBlock: recorded.deployBlock,
+    };
+  }
+  const deployment = await deployContracts({ rpcUrl, deployerKey });
+  await recordDeployment(database.db, {
+    chainId: deployment.chainId,
+    contract: OFFER_REGISTRY,
+    address: deployment.offerRegistry,
+    deployBlock: deployment.deployBlock,
+  });
+  progress.note(`deployed ${OFFER_REGISTRY} at ${deployment.offerRegistry} (chain ${chainId})`);
+  return deployment;
+}
+
+/** Gives each custodian a signing key, some gas money and the custodian role. */
+async function registerCustodians(
+  database: Database,
+  rpcUrl: string,
+  deployment: Deployment,
+  deployerKey: Hex,
+  keyring: Keyring,
+  progress: Progress,
+): Promise<void> {
+  const chain = createChainClient({ rpcUrl, deployment });
+  const pending = await listCustodiansWithoutChainAddress(database.db);
+  for (const custodian of pending) {
+    const address = await keyring.ensureCustodianKey(custodian.id);
+    const funded = await chain.fundAccount(deployerKey, address, parseEther("10"));
+    await chain.waitForReceipt(funded.txHash);
+    const granted = await chain.grantCustodianRole(deployerKey, address);
+    const outcome = await chain.waitForReceipt(granted.txHash);
+    if (outcome.status !== "success") {
+      throw new Error(
+        `granting the custodian role to ${custodian.slug} reverted (${granted.txHash})`,
+      );
+    }
+    await setCustodianChainAddress(database.db, custodian.id, address);
+    progress.note(`${custodian.name}: ${address}`);
+  }
+}
+
+/** Host and database name only: the URL may carry a password. */
+function describeDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+}

@@ -1,0 +1,8 @@
+// Every job name mapped to its task (one task per file).
+import type { TaskList } from "../queue.ts";
+import type { TaskContext } from "../context.ts";
+import { registerOfferTask } from "./offer.register.ts";
+
+export const tasks: TaskList<TaskContext> = {
+  "offer.register": registerOfferTask,
+};
