@@ -94,7 +94,12 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilNode>
 
   // anvil starts without the folder but then cannot dump its state: create it up front.
   await mkdir(path.dirname(path.resolve(options.stateFile)), { recursive: true });
-  const child = spawn(resolveAnvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: Ctrl-C in a terminal reaches our process, which stops anvil last, after
+  // the worker and indexer that still use it.
+  const child = spawn(resolveAnvilBinary(), args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   // A caller that exits without stop() still gets its state dumped: SIGINT lets anvil write it and quit.
   const interruptOnExit = () => child.kill("SIGINT");
   process.once("exit", interruptOnExit);

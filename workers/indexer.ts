@@ -149,7 +149,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
         if (failing) log.info("indexer reached the chain again");
         failing = false;
       } catch (error) {
-        if (!failing) log.warn("indexer cannot read the chain, will retry", { error });
+        if (error instanceof ReorgTooDeepError) log.error("indexer stopped advancing", { error });
+        else if (!failing) log.warn("indexer cannot read the chain, will retry", { error });
         failing = true;
       }
       if (!running) break;

@@ -30,7 +30,7 @@ export default function OfferPage() {
         <p className="status status-problem" role="status" data-testid="registration-problem">
           {registration.gaveUp
             ? `Registration gave up after ${registration.attempts} attempts: ${registration.lastError}`
-            : `The chain could not be reached (attempt ${registration.attempts}); retrying${
+            : `Registration attempt ${registration.attempts} failed (${registration.lastError}); retrying${
                 registration.nextAttemptAt
                   ? ` at ${new Date(registration.nextAttemptAt).toLocaleTimeString("en-GB")}`
                   : ""
