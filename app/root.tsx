@@ -9,7 +9,7 @@ import {
   ScrollRestoration,
   useRouteError,
 } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import styles from "./styles.css";
 
 export const links: LinksFunction = () => [
@@ -20,6 +20,9 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Consentry" }];
 
 export function Layout({ children }: { children: ReactNode }) {
+  // Marks the page once React runs in the browser (tests wait for it; CSS could use it).
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   return (
     <html lang="en">
       <head>
@@ -28,7 +31,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Meta />
         <Links />
       </head>
-      <body>
+      <body data-hydrated={hydrated ? "" : undefined}>
         <header className="site-header">
           <a className="brand" href="/">
             Consentry
