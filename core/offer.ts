@@ -25,7 +25,7 @@ const OfferFields = z.object({
   duoCode: z.enum(duoPermissionIds, {
     errorMap: () => ({ message: "Choose a data use condition" }),
   }),
-  diseaseCode: z.enum(diseaseCodeIds).optional(),
+  diseaseCode: z.enum(diseaseCodeIds, { message: "Choose a disease from the list" }).optional(),
   priceEuros: z
     .number({
       required_error: "Give a price",

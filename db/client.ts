@@ -27,6 +27,8 @@ export type Database = {
   close(): Promise<void>;
 };
 
+const INT8_OID = 20;
+
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -38,7 +40,22 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: "pglite",
       db: db as unknown as Db,
-      rows: async <T>(query: SQL) => (await db.execute(query)).rows as T[],
+      rows: async <T>(query: SQL) => {
+        const result = await db.execute(query);
+        // PGlite gives int8 as a number when it fits; postgres-js (configured below) as a bigint.
+        const int8 = result.fields
+          .filter((field) => field.dataTypeID === INT8_OID)
+          .map((f) => f.name);
+        if (int8.length === 0) return result.rows as T[];
+        return result.rows.map((row) => {
+          const copy = { ...(row as Record<string, unknown>) };
+          for (const name of int8) {
+            const value = copy[name];
+            if (typeof value === "number" || typeof value === "string") copy[name] = BigInt(value);
+          }
+          return copy as T;
+        });
+      },
       migrate: () => migratePglite(db, { migrationsFolder }),
       close: () => client.close(),
     };
@@ -53,7 +70,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return {
     kind: "postgres",
     db: db as unknown as Db,
-    rows: async <T>(query: SQL) => [...(await db.execute(query))] as unknown as T[],
+    rows: async <T>(query: SQL) =>
+      [...(await db.execute(query))].map((row) => {
+        // postgres-js gives bytea as a Buffer; PGlite as a plain Uint8Array.
+        const copy: Record<string, unknown> = { ...row };
+        for (const [name, value] of Object.entries(copy)) {
+          if (Buffer.isBuffer(value))
+            copy[name] = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        }
+        return copy as T;
+      }),
     migrate: () => migratePostgres(db, { migrationsFolder }),
     close: () => client.end({ timeout: 5 }),
   };

@@ -12,7 +12,11 @@ const booleanFlag = z
 
 export const EnvSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    NODE_ENV: z
+      .enum(["development", "production", "test"], {
+        message: "must be development, production or test",
+      })
+      .default("production"),
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce
       .number({ invalid_type_error: "must be a port number" })
@@ -25,10 +29,15 @@ export const EnvSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL")
       .optional(),
-    CHAIN_RPC_URL: z.string().url("must be an http(s) URL").optional(),
+    CHAIN_RPC_URL: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, "must be an http:// or https:// URL")
+      .optional(),
     DEPLOYER_PRIVATE_KEY: hexKey.optional(),
     SEED_DEMO: booleanFlag.default("true"),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    LOG_LEVEL: z
+      .enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" })
+      .default("info"),
     JOB_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
     JOB_RETRY_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
     INDEXER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),

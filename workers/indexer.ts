@@ -85,9 +85,14 @@ export function createIndexer(options: IndexerOptions): Indexer {
     if (next > head) return null;
     const toBlock = head < next + maxBlocks - 1n ? head : next + maxBlocks - 1n;
     const tipBefore = await blockHashAt(toBlock);
+    // Also keep the oldest block of the batch inside the reorg window, so a common ancestor stays
+    // on record even when the batch's last block is the one reorganised away.
+    const windowStart = toBlock - BigInt(reorgWindow) + 1n;
+    const anchor = windowStart > next ? windowStart : next;
+    const anchorHash = await blockHashAt(anchor);
     const logs = await chain.offerRegisteredLogs(next, toBlock);
     const tipAfter = await blockHashAt(toBlock);
-    if (!tipBefore || tipBefore !== tipAfter) {
+    if (!tipBefore || !anchorHash || tipBefore !== tipAfter) {
       // The range changed under us; the next round sees a settled chain.
       log.debug("chain moved while reading logs, retrying", { toBlock });
       return { fromBlock: next, toBlock: next - 1n, events: 0, rewoundTo };
@@ -117,7 +122,10 @@ export function createIndexer(options: IndexerOptions): Indexer {
         if (!matched)
           log.warn("offer registered on chain is unknown here", { offerId: event.offerId });
       }
-      const blocks = new Map<bigint, Hex>([[toBlock, tipBefore]]);
+      const blocks = new Map<bigint, Hex>([
+        [anchor, anchorHash],
+        [toBlock, tipBefore],
+      ]);
       for (const event of logs) blocks.set(event.blockNumber, event.blockHash);
       await recordIndexedBlocks(
         tx,

@@ -68,7 +68,12 @@ export function createJobRunner<Context>(options: JobRunnerOptions<Context>): Jo
       const message = error instanceof Error ? error.message : String(error);
       const delay = retryDelayMs(job.attempts, retryBaseMs, retryMaxMs);
       const outcome = await failJob(options.db, job, message, delay);
-      log.warn(outcome === "failed" ? "job failed for good" : "job failed, will retry", {
+      const summary = {
+        failed: "job failed for good",
+        retry: "job failed, will retry",
+        superseded: "job failed after another worker took it over",
+      }[outcome];
+      log.warn(summary, {
         job: job.name,
         id: job.id,
         attempt: job.attempts,

@@ -71,7 +71,7 @@ export async function claimJobs(db: Db, options: ClaimOptions): Promise<Job[]> {
   });
 }
 
-export async function completeJob(db: Db, job: Pick<Job, "id" | "lockedBy">): Promise<void> {
+export async function completeJob(db: Db, job: Pick<Job, "id" | "attempts">): Promise<void> {
   await db
     .update(jobs)
     .set({
@@ -81,7 +81,7 @@ export async function completeJob(db: Db, job: Pick<Job, "id" | "lockedBy">): Pr
       lastError: null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, "active")));
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, "active"), eq(jobs.attempts, job.attempts)));
 }
 
 /** Records a failed attempt: back to the queue after `retryInMs`, or failed for good. */
@@ -90,9 +90,9 @@ export async function failJob(
   job: Pick<Job, "id" | "attempts" | "maxAttempts">,
   error: string,
   retryInMs: number,
-): Promise<"retry" | "failed"> {
+): Promise<"retry" | "failed" | "superseded"> {
   const outcome = job.attempts >= job.maxAttempts ? "failed" : "retry";
-  await db
+  const updated = await db
     .update(jobs)
     .set({
       status: outcome === "failed" ? "failed" : "queued",
@@ -101,8 +101,10 @@ export async function failJob(
       lastError: error.slice(0, 2000),
       updatedAt: sql`now()`,
     })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, "active")));
-  return outcome;
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, "active"), eq(jobs.attempts, job.attempts)))
+    .returning({ id: jobs.id });
+  // No row: another worker claimed the job after this one's lock ran out; its outcome stands.
+  return updated.length > 0 ? outcome : "superseded";
 }
 
 export type JobView = Pick<

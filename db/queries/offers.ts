@@ -124,7 +124,8 @@ export async function markOfferSubmitted(
 ): Promise<void> {
   await db
     .update(offers)
-    .set({ status: "submitted", txHash, updatedAt: sql`now()` })
+    // A null hash (an attempt that found the offer on chain already) keeps the one recorded.
+    .set({ status: "submitted", txHash: txHash ?? offers.txHash, updatedAt: sql`now()` })
     .where(and(eq(offers.id, offerId), inArray(offers.status, ["pending", "submitted"])));
 }
 

@@ -1,0 +1,352 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { bytesToHex, type Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { OfferTerms } from "../core/offer.ts";
+import { silentLogger } from "../core/log.ts";
+import {
+  ANVIL_ACCOUNT_KEYS,
+  ANVIL_DEPLOYER_KEY,
+  startAnvil,
+  type AnvilNode,
+} from "../contracts/anvil.ts";
+import { createChainClient, type ChainClient } from "../contracts/client.ts";
+import { deployContracts, grantCustodianRole, type Deployment } from "../contracts/deploy.ts";
+import type { Database } from "../db/client.ts";
+import { ensureCustodian } from "../db/queries/custodians.ts";
+import { createOffer, getOffer } from "../db/queries/offers.ts";
+import { chainEvents, indexedBlocks } from "../db/schema/chain.ts";
+import { jobs } from "../db/schema/jobs.ts";
+import { createTestDatabase, engines } from "../db/testing.ts";
+import { createIndexer, type Indexer } from "./indexer.ts";
+import { openFileKeyring, type Keyring } from "./keyring.ts";
+import { createJobRunner, type JobRunner } from "./queue.ts";
+import { tasks } from "./tasks/index.ts";
+
+const CUSTODIAN_KEY = ANVIL_ACCOUNT_KEYS[1];
+const CUSTODIAN_ADDRESS = privateKeyToAddress(CUSTODIAN_KEY);
+
+const terms: OfferTerms = {
+  title: "Cardiology outcomes",
+  description: "De-identified adult cardiology patients, 2015 to 2024.",
+  fields: ["age_band", "blood_pressure", "sex"],
+  duoCode: "DUO:0000007",
+  diseaseCode: "MONDO:0005267",
+  priceCents: 120000,
+  currency: "EUR",
+};
+
+async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+describe.each(engines)("indexer on a real anvil chain, %s database", (engine) => {
+  let workDir: string;
+  let anvil: AnvilNode;
+  let database: Database;
+  let keyringPath: string;
+  // Rebuilt for every test: a fresh OfferRegistry, so no test sees another's events.
+  let deployment: Deployment;
+  let chain: ChainClient;
+  let keyring: Keyring;
+  let runner: JobRunner;
+  let custodianId: string;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), "consentry-indexer-"));
+    keyringPath = path.join(workDir, "keyring.json");
+    [anvil, database] = await Promise.all([
+      startAnvil({ stateFile: path.join(workDir, "anvil-state.json"), silent: true }),
+      createTestDatabase(engine),
+    ]);
+  });
+
+  afterAll(async () => {
+    await anvil?.stop();
+    await database?.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    await database.db.execute(
+      sql`truncate offers, jobs, custodians, chain_events, indexed_blocks restart identity cascade`,
+    );
+    deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey: ANVIL_DEPLOYER_KEY });
+    await grantCustodianRole({
+      rpcUrl: anvil.rpcUrl,
+      deployment,
+      adminKey: ANVIL_DEPLOYER_KEY,
+      custodian: CUSTODIAN_ADDRESS,
+    });
+    chain = createChainClient({ rpcUrl: anvil.rpcUrl, deployment });
+    ({ id: custodianId } = await ensureCustodian(database.db, {
+      slug: "st-marys",
+      name: "St Mary's University Hospital",
+    }));
+    await writeFile(
+      keyringPath,
+      JSON.stringify({ version: 1, custodians: { [custodianId]: CUSTODIAN_KEY } }),
+      { mode: 0o600 },
+    );
+    keyring = openFileKeyring(keyringPath);
+    runner = createJobRunner({
+      db: database.db,
+      tasks,
+      context: { db: database.db, chain, keyring, log: silentLogger },
+      log: silentLogger,
+    });
+  });
+
+  const newIndexer = (): Indexer =>
+    createIndexer({
+      db: database.db,
+      chain,
+      chainId: deployment.chainId,
+      startBlock: deployment.deployBlock,
+      log: silentLogger,
+    });
+  const offerRow = async (id: string) => {
+    const offer = await getOffer(database.db, id);
+    if (!offer) throw new Error(`offer ${id} is gone`);
+    return offer;
+  };
+  const storedEvents = () =>
+    database.db.select().from(chainEvents).orderBy(chainEvents.blockNumber, chainEvents.logIndex);
+  const storedBlocks = () => database.db.select().from(indexedBlocks).orderBy(indexedBlocks.number);
+  const liveJobsFor = (offerId: string) =>
+    database.db
+      .select()
+      .from(jobs)
+      .where(sql`${jobs.payload}->>'offerId' = ${offerId} and ${jobs.status} = 'queued'`);
+
+  /** Creates an offer the way the publish page does and lets the worker register it on chain. */
+  const publishAndRegister = async () => {
+    const offer = await createOffer(database.db, { custodianId, terms });
+    expect(await runner.runOnce()).toBe(1);
+    const submitted = await offerRow(offer.id);
+    expect(submitted.status).toBe("submitted");
+    const receipt = await chain.waitForReceipt(submitted.txHash as Hex);
+    expect(receipt.status).toBe("success");
+    return { offer, receipt };
+  };
+
+  it("signs as the custodian whose key the file keyring holds, which has the custodian role", async () => {
+    expect(await keyring.ensureCustodianKey(custodianId)).toBe(CUSTODIAN_ADDRESS);
+    expect(await chain.isCustodian(CUSTODIAN_ADDRESS)).toBe(true);
+  });
+
+  it("confirms an offer registered by the worker with its transaction and block", async () => {
+    const { offer, receipt } = await publishAndRegister();
+    const indexer = newIndexer();
+
+    const result = await indexer.syncOnce();
+
+    expect(result).toMatchObject({
+      fromBlock: deployment.deployBlock,
+      toBlock: receipt.blockNumber,
+      events: 1,
+    });
+    expect(await offerRow(offer.id)).toMatchObject({
+      status: "confirmed",
+      txHash: receipt.txHash,
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash,
+    });
+    expect((await offerRow(offer.id)).confirmedAt).toBeInstanceOf(Date);
+    const events = await storedEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      chainId: deployment.chainId,
+      blockNumber: receipt.blockNumber,
+      txHash: receipt.txHash,
+      contract: "OfferRegistry",
+      eventName: "OfferRegistered",
+      args: {
+        offerId: offer.chainOfferId,
+        custodian: CUSTODIAN_ADDRESS,
+        metadataHash: offer.metadataHash,
+      },
+    });
+    expect(bytesToHex(events[0]?.blockHash ?? new Uint8Array())).toBe(receipt.blockHash);
+    expect(await database.db.select().from(jobs)).toMatchObject([{ status: "completed" }]);
+  });
+
+  it("changes nothing when it syncs again with no new blocks", async () => {
+    const { offer } = await publishAndRegister();
+    const indexer = newIndexer();
+    await indexer.syncOnce();
+    const offerBefore = await offerRow(offer.id);
+    const eventsBefore = await storedEvents();
+    const blocksBefore = await storedBlocks();
+
+    expect(await indexer.syncOnce()).toBeNull();
+
+    expect(await offerRow(offer.id)).toEqual(offerBefore);
+    expect(await storedEvents()).toEqual(eventsBefore);
+    expect(await storedBlocks()).toEqual(blocksBefore);
+  });
+
+  it("stores an event once even when its blocks are read a second time", async () => {
+    const { offer } = await publishAndRegister();
+    await newIndexer().syncOnce();
+    const confirmedBefore = await offerRow(offer.id);
+    // Forget the progress but not the events: the same range is read again.
+    await database.db.execute(sql`truncate indexed_blocks`);
+
+    const again = await newIndexer().syncOnce();
+
+    expect(again?.fromBlock).toBe(deployment.deployBlock);
+    expect(await storedEvents()).toHaveLength(1);
+    const confirmedAfter = await offerRow(offer.id);
+    expect(confirmedAfter.confirmedAt?.getTime()).toBe(confirmedBefore.confirmedAt?.getTime());
+    expect(confirmedAfter).toMatchObject({
+      status: "confirmed",
+      txHash: confirmedBefore.txHash,
+      blockNumber: confirmedBefore.blockNumber,
+    });
+  });
+
+  it("resumes after a restart from the block stored in the database, without reading old blocks again", async () => {
+    const first = await publishAndRegister();
+    const before = await newIndexer().syncOnce();
+    const firstConfirmed = await offerRow(first.offer.id);
+
+    const second = await publishAndRegister();
+    const restarted = newIndexer();
+    const result = await restarted.syncOnce();
+
+    expect(result).toMatchObject({
+      fromBlock: (before?.toBlock ?? 0n) + 1n,
+      toBlock: second.receipt.blockNumber,
+      events: 1,
+    });
+    expect(await offerRow(second.offer.id)).toMatchObject({
+      status: "confirmed",
+      txHash: second.receipt.txHash,
+      blockNumber: second.receipt.blockNumber,
+    });
+    expect(await offerRow(first.offer.id)).toEqual(firstConfirmed);
+    expect((await storedEvents()).map((event) => event.txHash)).toEqual([
+      first.receipt.txHash,
+      second.receipt.txHash,
+    ]);
+  });
+
+  it("undoes a confirmation its block lost in a reorganisation, then confirms the offer on the new chain", async () => {
+    const indexer = newIndexer();
+    await indexer.syncOnce();
+    const forkPoint = await chain.blockNumber();
+    const snapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+
+    const { offer, receipt } = await publishAndRegister();
+    await indexer.syncOnce();
+    expect(await offerRow(offer.id)).toMatchObject({ status: "confirmed" });
+    expect(await liveJobsFor(offer.id)).toEqual([]);
+
+    // The registration's block is replaced by empty blocks at the same heights.
+    expect(await rpc<boolean>(anvil.rpcUrl, "evm_revert", [snapshot])).toBe(true);
+    await rpc(anvil.rpcUrl, "anvil_mine", ["0x3"]);
+    const replaced = await chain.getBlock(receipt.blockNumber);
+    expect(replaced?.hash).not.toBe(receipt.blockHash);
+    expect(await chain.offerOf(offer.chainOfferId as Hex)).toBeNull();
+
+    const result = await indexer.syncOnce();
+
+    expect(result?.rewoundTo).toBe(forkPoint);
+    expect(await offerRow(offer.id)).toMatchObject({
+      status: "submitted",
+      blockNumber: null,
+      blockHash: null,
+      confirmedAt: null,
+    });
+    expect(await storedEvents()).toEqual([]);
+    const requeued = await liveJobsFor(offer.id);
+    expect(requeued).toHaveLength(1);
+    expect(requeued[0]).toMatchObject({ name: "offer.register", payload: { offerId: offer.id } });
+
+    // The worker registers it again; the indexer confirms it on the new chain.
+    expect(await runner.runOnce()).toBe(1);
+    const resent = await offerRow(offer.id);
+    expect(resent.txHash).not.toBe(receipt.txHash);
+    const newReceipt = await chain.waitForReceipt(resent.txHash as Hex);
+    await indexer.syncOnce();
+
+    const confirmed = await offerRow(offer.id);
+    expect(confirmed).toMatchObject({
+      status: "confirmed",
+      txHash: newReceipt.txHash,
+      blockNumber: newReceipt.blockNumber,
+      blockHash: newReceipt.blockHash,
+    });
+    expect(newReceipt.blockNumber).toBeGreaterThan(receipt.blockNumber);
+    expect((await chain.getBlock(newReceipt.blockNumber))?.hash).toBe(newReceipt.blockHash);
+    expect((await storedEvents()).map((event) => event.txHash)).toEqual([newReceipt.txHash]);
+  });
+
+  // KNOWN BUG (see the test report): the indexer records only the last block of each batch and the
+  // blocks with events, so when the one recorded block is reorganised away no stored block matches
+  // and syncOnce throws ReorgTooDeepError for a one-block reorg. Turn into it() with the fix.
+  it("rewinds a reorganisation of the only block it has indexed", async () => {
+    const snapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+    const { offer } = await publishAndRegister();
+    const indexer = newIndexer();
+    await indexer.syncOnce();
+    expect(await offerRow(offer.id)).toMatchObject({ status: "confirmed" });
+
+    await rpc(anvil.rpcUrl, "evm_revert", [snapshot]);
+    await rpc(anvil.rpcUrl, "anvil_mine", ["0x2"]);
+    await indexer.syncOnce();
+
+    expect(await offerRow(offer.id)).toMatchObject({ status: "submitted", blockNumber: null });
+    expect(await storedEvents()).toEqual([]);
+    expect(await liveJobsFor(offer.id)).toHaveLength(1);
+  });
+
+  it("keeps an event of an offer it does not know, without confirming anything", async () => {
+    const strangerOfferId = `0x${"5a".repeat(32)}` as Hex;
+    const { txHash } = await chain.registerOffer(
+      CUSTODIAN_KEY,
+      strangerOfferId,
+      `0x${"01".repeat(32)}`,
+    );
+    await chain.waitForReceipt(txHash);
+    const known = await createOffer(database.db, { custodianId, terms });
+
+    expect(await newIndexer().syncOnce()).toMatchObject({ events: 1 });
+
+    expect((await storedEvents()).map((event) => event.args.offerId)).toEqual([strangerOfferId]);
+    expect(await offerRow(known.id)).toMatchObject({ status: "pending" });
+  });
+
+  it("follows the chain on its own once started, until stopped", async () => {
+    const indexer = createIndexer({
+      db: database.db,
+      chain,
+      chainId: deployment.chainId,
+      startBlock: deployment.deployBlock,
+      log: silentLogger,
+      pollIntervalMs: 50,
+    });
+    indexer.start();
+    try {
+      const { offer } = await publishAndRegister();
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        if ((await offerRow(offer.id)).status === "confirmed") break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await offerRow(offer.id)).toMatchObject({ status: "confirmed" });
+    } finally {
+      await indexer.stop();
+    }
+  });
+});
