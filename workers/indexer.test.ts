@@ -339,7 +339,9 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     });
     indexer.start();
     try {
-      const { offer } = await publishAndRegister();
+      // Not publishAndRegister(): the running indexer may confirm before "submitted" is read.
+      const offer = await createOffer(database.db, { custodianId, terms });
+      expect(await runner.runOnce()).toBe(1);
       for (let waited = 0; waited < 10_000; waited += 50) {
         if ((await offerRow(offer.id)).status === "confirmed") break;
         await new Promise((resolve) => setTimeout(resolve, 50));
