@@ -54,11 +54,12 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            "../db/*",
-            "../contracts/*",
-            "../workers/*",
-            "../app/*",
-            "../server/*",
+            "#db/*",
+            "#contracts/*",
+            "#workers/*",
+            "#app/*",
+            "#server/*",
+            "../*",
             "node:*",
           ],
         },

@@ -1,6 +1,6 @@
 // What the server hands every loader and action: the services, never a raw environment.
-import type { Logger } from "../core/log.ts";
-import type { Db } from "../db/client.ts";
+import type { Logger } from "#core/log.ts";
+import type { Db } from "#db/client.ts";
 
 export type AppServices = {
   db: Db;

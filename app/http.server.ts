@@ -1,5 +1,5 @@
 // Turns expected service failures into HTTP responses; everything else propagates.
-import { ServiceError } from "../core/errors.ts";
+import { ServiceError } from "#core/errors.ts";
 
 export async function serviceErrorToResponse<T>(work: () => Promise<T>): Promise<T> {
   try {

@@ -1,5 +1,5 @@
 // The demo: two hospitals and a handful of offers. Idempotent: only what is missing is added.
-import { offerTermsFromForm, type OfferForm } from "../core/offer.ts";
+import { offerTermsFromForm, type OfferForm } from "#core/offer.ts";
 import type { Db } from "./client.ts";
 import { ensureCustodian } from "./queries/custodians.ts";
 import { countOffersByCustodian, createOffer } from "./queries/offers.ts";

@@ -2,7 +2,7 @@
 // the catalogue, also after the product restarts and with JavaScript switched off.
 import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { demoCustodians } from "../db/seed.ts";
+import { demoCustodians } from "#db/seed.ts";
 import { expect, test } from "./fixtures/product.ts";
 
 const seededTitles = demoCustodians.flatMap((custodian) =>

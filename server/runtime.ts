@@ -4,21 +4,21 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { parseEther, type Hex } from "viem";
-import { createLogger, type Logger } from "../core/log.ts";
-import { ANVIL_DEPLOYER_KEY, startAnvil, type AnvilNode } from "../contracts/anvil.ts";
-import { createChainClient, type ChainClient } from "../contracts/client.ts";
-import { deployContracts, type Deployment } from "../contracts/deploy.ts";
-import { openDatabase, type Database } from "../db/client.ts";
-import { listDeployments, recordDeployment } from "../db/queries/chain.ts";
+import { createLogger, type Logger } from "#core/log.ts";
+import { ANVIL_DEPLOYER_KEY, startAnvil, type AnvilNode } from "#contracts/anvil.ts";
+import { createChainClient, type ChainClient } from "#contracts/client.ts";
+import { deployContracts, type Deployment } from "#contracts/deploy.ts";
+import { openDatabase, type Database } from "#db/client.ts";
+import { listDeployments, recordDeployment } from "#db/queries/chain.ts";
 import {
   listCustodiansWithoutChainAddress,
   setCustodianChainAddress,
-} from "../db/queries/custodians.ts";
-import { seedDemo } from "../db/seed.ts";
-import { createIndexer, type Indexer } from "../workers/indexer.ts";
-import { openFileKeyring, type Keyring } from "../workers/keyring.ts";
-import { createJobRunner, type JobRunner } from "../workers/queue.ts";
-import { tasks } from "../workers/tasks/index.ts";
+} from "#db/queries/custodians.ts";
+import { seedDemo } from "#db/seed.ts";
+import { createIndexer, type Indexer } from "#workers/indexer.ts";
+import { openFileKeyring, type Keyring } from "#workers/keyring.ts";
+import { createJobRunner, type JobRunner } from "#workers/queue.ts";
+import { tasks } from "#workers/tasks/index.ts";
 import type { Env } from "./env.ts";
 import type { Progress } from "./progress.ts";
 

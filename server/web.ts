@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import type { AppServices } from "../app/context.ts";
+import type { AppServices } from "#app/context.ts";
 
 export type WebServer = { url: string; close(): Promise<void> };
 

@@ -5,22 +5,22 @@ import { sql } from "drizzle-orm";
 import { bytesToHex, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { OfferTerms } from "../core/offer.ts";
-import { silentLogger } from "../core/log.ts";
+import type { OfferTerms } from "#core/offer.ts";
+import { silentLogger } from "#core/log.ts";
 import {
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
   type AnvilNode,
-} from "../contracts/anvil.ts";
-import { createChainClient, type ChainClient } from "../contracts/client.ts";
-import { deployContracts, grantCustodianRole, type Deployment } from "../contracts/deploy.ts";
-import type { Database } from "../db/client.ts";
-import { ensureCustodian } from "../db/queries/custodians.ts";
-import { createOffer, getOffer } from "../db/queries/offers.ts";
-import { chainEvents, indexedBlocks } from "../db/schema/chain.ts";
-import { jobs } from "../db/schema/jobs.ts";
-import { createTestDatabase, engines } from "../db/testing.ts";
+} from "#contracts/anvil.ts";
+import { createChainClient, type ChainClient } from "#contracts/client.ts";
+import { deployContracts, grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
+import type { Database } from "#db/client.ts";
+import { ensureCustodian } from "#db/queries/custodians.ts";
+import { createOffer, getOffer } from "#db/queries/offers.ts";
+import { chainEvents, indexedBlocks } from "#db/schema/chain.ts";
+import { jobs } from "#db/schema/jobs.ts";
+import { createTestDatabase, engines } from "#db/testing.ts";
 import { createIndexer, type Indexer } from "./indexer.ts";
 import { openFileKeyring, type Keyring } from "./keyring.ts";
 import { createJobRunner, type JobRunner } from "./queue.ts";

@@ -1,17 +1,17 @@
 // Follows the contracts' events into the database: resumes from the last indexed block,
 // rewinds past a reorganisation of up to `reorgWindow` blocks, applies each event idempotently.
 import { bytesToHex, hexToBytes, type Hex } from "viem";
-import type { Logger } from "../core/log.ts";
-import type { Db } from "../db/client.ts";
+import type { Logger } from "#core/log.ts";
+import type { Db } from "#db/client.ts";
 import {
   lastIndexedBlock,
   recentIndexedBlocks,
   recordChainEvent,
   recordIndexedBlocks,
   rewindIndexer,
-} from "../db/queries/chain.ts";
-import { confirmOffer, unconfirmOffersAbove } from "../db/queries/offers.ts";
-import type { ChainClient } from "../contracts/client.ts";
+} from "#db/queries/chain.ts";
+import { confirmOffer, unconfirmOffersAbove } from "#db/queries/offers.ts";
+import type { ChainClient } from "#contracts/client.ts";
 
 export type IndexerOptions = {
   db: Db;

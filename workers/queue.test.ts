@@ -1,11 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { JobPayload } from "../core/jobs.ts";
-import { silentLogger } from "../core/log.ts";
-import type { Database } from "../db/client.ts";
-import { claimJobs, enqueueJob } from "../db/queries/jobs.ts";
-import { jobs, type Job } from "../db/schema/jobs.ts";
-import { createTestDatabase, engines } from "../db/testing.ts";
+import type { JobPayload } from "#core/jobs.ts";
+import { silentLogger } from "#core/log.ts";
+import type { Database } from "#db/client.ts";
+import { claimJobs, enqueueJob } from "#db/queries/jobs.ts";
+import { jobs, type Job } from "#db/schema/jobs.ts";
+import { createTestDatabase, engines } from "#db/testing.ts";
 import { createJobRunner, type JobRunnerOptions, type Task } from "./queue.ts";
 
 type Context = { label: string };

@@ -6,11 +6,11 @@ import {
   isJobName,
   type JobName,
   type JobPayload,
-} from "../core/jobs.ts";
-import type { Logger } from "../core/log.ts";
-import type { Db } from "../db/client.ts";
-import { claimJobs, completeJob, failJob } from "../db/queries/jobs.ts";
-import type { Job } from "../db/schema/jobs.ts";
+} from "#core/jobs.ts";
+import type { Logger } from "#core/log.ts";
+import type { Db } from "#db/client.ts";
+import { claimJobs, completeJob, failJob } from "#db/queries/jobs.ts";
+import type { Job } from "#db/schema/jobs.ts";
 
 export type Task<N extends JobName, Context> = (
   payload: JobPayload<N>,

@@ -1,4 +1,4 @@
-import type { OfferStatus } from "../../core/offer.ts";
+import type { OfferStatus } from "#core/offer.ts";
 
 const labels: Record<OfferStatus, string> = {
   pending: "Pending: waiting for the chain",

@@ -10,9 +10,9 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { diseaseCodes, duoPermissions } from "../../core/duo.ts";
-import { datasetFields } from "../../core/fields.ts";
-import { OfferFormSchema } from "../../core/offer.ts";
+import { diseaseCodes, duoPermissions } from "#core/duo.ts";
+import { datasetFields } from "#core/fields.ts";
+import { OfferFormSchema } from "#core/offer.ts";
 import { serviceErrorToResponse } from "../http.server.ts";
 import { presentOfferForm, publishOffer } from "../services/offers.server.ts";
 

@@ -1,17 +1,17 @@
 // Offer use cases and page presenters: what routes call, shaped for what they render.
-import { ServiceError } from "../../core/errors.ts";
-import { findDuoPermission, diseaseCodes } from "../../core/duo.ts";
-import { datasetFields } from "../../core/fields.ts";
-import { offerTermsFromForm, type OfferForm, type OfferStatus } from "../../core/offer.ts";
-import { getCustodian, listCustodians } from "../../db/queries/custodians.ts";
-import { listJobsBySingletonKey } from "../../db/queries/jobs.ts";
+import { ServiceError } from "#core/errors.ts";
+import { findDuoPermission, diseaseCodes } from "#core/duo.ts";
+import { datasetFields } from "#core/fields.ts";
+import { offerTermsFromForm, type OfferForm, type OfferStatus } from "#core/offer.ts";
+import { getCustodian, listCustodians } from "#db/queries/custodians.ts";
+import { listJobsBySingletonKey } from "#db/queries/jobs.ts";
 import {
   createOffer,
   getOfferDetail,
   listCatalogue,
   offerRegistrationKey,
   type CatalogueOffer,
-} from "../../db/queries/offers.ts";
+} from "#db/queries/offers.ts";
 import type { AppServices } from "../context.ts";
 
 export type PublishOfferOptions = { custodianId: string; form: OfferForm };

@@ -1,6 +1,6 @@
 // The job queue's storage: enqueue inside the caller's transaction, claim with SKIP LOCKED.
 import { and, eq, sql } from "drizzle-orm";
-import { jobCatalogue, type JobName, type JobPayload } from "../../core/jobs.ts";
+import { jobCatalogue, type JobName, type JobPayload } from "#core/jobs.ts";
 import type { Db } from "../client.ts";
 import { jobs, type Job } from "../schema/jobs.ts";
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chainOfferId, hashOfferTerms } from "../../core/hashing.ts";
-import type { OfferTerms } from "../../core/offer.ts";
+import { chainOfferId, hashOfferTerms } from "#core/hashing.ts";
+import type { OfferTerms } from "#core/offer.ts";
 import type { Database } from "../client.ts";
 import { jobs } from "../schema/jobs.ts";
 import { offers } from "../schema/offers.ts";

@@ -1,7 +1,7 @@
 // Offers: one module for every read and write of the offers table.
 import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
-import { chainOfferId, hashOfferTerms } from "../../core/hashing.ts";
-import type { OfferTerms } from "../../core/offer.ts";
+import { chainOfferId, hashOfferTerms } from "#core/hashing.ts";
+import type { OfferTerms } from "#core/offer.ts";
 import type { Db } from "../client.ts";
 import { custodians } from "../schema/custodians.ts";
 import { offers, type Offer } from "../schema/offers.ts";

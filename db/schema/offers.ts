@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { OfferStatus } from "../../core/offer.ts";
+import type { OfferStatus } from "#core/offer.ts";
 import { custodians } from "./custodians.ts";
 
 export const offers = pgTable(

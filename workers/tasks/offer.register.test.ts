@@ -5,21 +5,21 @@ import { sql } from "drizzle-orm";
 import { keccak256, stringToHex, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../../core/log.ts";
-import type { OfferTerms } from "../../core/offer.ts";
+import { silentLogger } from "#core/log.ts";
+import type { OfferTerms } from "#core/offer.ts";
 import {
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
   type AnvilNode,
-} from "../../contracts/anvil.ts";
-import { createChainClient, isChainUnavailable, type ChainClient } from "../../contracts/client.ts";
-import { deployContracts, grantCustodianRole, type Deployment } from "../../contracts/deploy.ts";
-import type { Database } from "../../db/client.ts";
-import { ensureCustodian } from "../../db/queries/custodians.ts";
-import { createOffer, getOffer } from "../../db/queries/offers.ts";
-import { jobs, type Job } from "../../db/schema/jobs.ts";
-import { createTestDatabase, engines } from "../../db/testing.ts";
+} from "#contracts/anvil.ts";
+import { createChainClient, isChainUnavailable, type ChainClient } from "#contracts/client.ts";
+import { deployContracts, grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
+import type { Database } from "#db/client.ts";
+import { ensureCustodian } from "#db/queries/custodians.ts";
+import { createOffer, getOffer } from "#db/queries/offers.ts";
+import { jobs, type Job } from "#db/schema/jobs.ts";
+import { createTestDatabase, engines } from "#db/testing.ts";
 import type { TaskContext } from "../context.ts";
 import { createIndexer } from "../indexer.ts";
 import { openFileKeyring } from "../keyring.ts";

@@ -1,7 +1,7 @@
 // Registers a pending offer on chain. Safe to run twice: it asks the chain before sending.
 import type { Hex } from "viem";
-import { decodeContractRevert, isChainUnavailable } from "../../contracts/client.ts";
-import { getOffer, markOfferSubmitted } from "../../db/queries/offers.ts";
+import { decodeContractRevert, isChainUnavailable } from "#contracts/client.ts";
+import { getOffer, markOfferSubmitted } from "#db/queries/offers.ts";
 import type { Task } from "../queue.ts";
 import type { TaskContext } from "../context.ts";
 
