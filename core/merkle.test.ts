@@ -139,6 +139,21 @@ describe("buildMerkleTree", () => {
 });
 
 describe("accessEventLeaf", () => {
+  it("matches the leaf AccessLogAnchors.accessEventLeaf computed on chain for the same event", () => {
+    // Pinned from the deployed contract: leaves already anchored stay provable only while this holds.
+    const event: AccessEvent = {
+      sequence: 42n,
+      accessedAt: 1_750_000_000n,
+      accessor: researcher,
+      patientRef: keccak256(stringToHex("patient-ref")),
+      grantRef: keccak256(stringToHex("consent-oncology")),
+      actionRef: keccak256(stringToHex("analysis-spec")),
+    };
+    expect(accessEventLeaf(custodian, event)).toBe(
+      "0x0d5e6d11667849e22d23e895d5b0a4a69bccb223b816e99672207a94bfb3fe0a",
+    );
+  });
+
   it("changes when any field of the event or the custodian changes", () => {
     const event = accessEvent(7n);
     const leaf = accessEventLeaf(custodian, event);
@@ -239,6 +254,19 @@ describe("buildPayoutTree", () => {
     ]) {
       expect(verifyPayoutProof(tree.root, STUDY, changed, proof)).toBe(false);
     }
+  });
+
+  it("matches the leaf Compensation.payoutLeaf computed on chain for the same payout", () => {
+    // Pinned from the deployed contract: published payout roots stay claimable only while this holds.
+    const payout = {
+      offerId: OFFER,
+      index: 7n,
+      patient: getAddress("0x4444444444444444444444444444444444444444"),
+      amount: 12_345n,
+    };
+    expect(payoutLeaf(STUDY, payout)).toBe(
+      "0x8ad73c2a81e53cc2e76b5b23f803306dc1a5db4b03f6fe7d2ef793f455b4cf83",
+    );
   });
 
   it("puts the study, offer, index, patient and amount in the leaf", () => {
