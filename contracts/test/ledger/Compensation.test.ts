@@ -210,23 +210,24 @@ describe("Compensation", async () => {
       "PayoutAlreadySettled",
       [smallStudy.studyId, 0n],
     );
-    // Alice is at index 0 of both studies with her own amount in each; her small-study proof pays nothing here.
+    // A study published under the small study's very root: only the study id in the leaf tells them apart.
+    const copycat = studyId("study-copycat");
+    await compensation.write.publishPayouts([copycat, smallStudy.root, POOL], {
+      account: publisher,
+    });
     await viem.assertions.revertWithCustomErrorWithArgs(
-      compensation.write.claim(
-        [largeStudy.studyId, OFFER, 0n, payout.amount, smallStudy.proofOf(0)],
-        {
-          account: alice,
-        },
-      ),
+      compensation.write.claim([copycat, OFFER, 0n, payout.amount, smallStudy.proofOf(0)], {
+        account: alice,
+      }),
       compensation,
       "InvalidPayoutProof",
-      [largeStudy.studyId, alice, 0n],
+      [copycat, alice, 0n],
     );
     assert.equal(
       await compensation.read.balanceOf([alice, BigInt(smallStudy.studyId)]),
       payout.amount,
     );
-    assert.equal(await compensation.read.balanceOf([alice, BigInt(largeStudy.studyId)]), 0n);
+    assert.equal(await compensation.read.balanceOf([alice, BigInt(copycat)]), 0n);
   });
 
   it("stops paying once the pool is spent, whatever the tree promises", async () => {
