@@ -83,7 +83,8 @@ interface IAccessLogAnchors {
 
     /// @notice Anchors the next batch of the calling custodian's access log.
     /// @dev Reverts with `AccessControlUnauthorizedAccount` without `CUSTODIAN_ROLE`, `EnforcedPause` while paused,
-    /// `BatchOutOfOrder`, `SequenceGap`, `EmptyBatch` or `EmptyBatchRoot`.
+    /// `BatchOutOfOrder`, `SequenceGap`, `EmptyBatch` or `EmptyBatchRoot`; panics (0x11) rather than wrap a log past
+    /// sequence 2^64 - 1, which takes more than 2^32 full batches.
     /// @param batchId The custodian's next batch number (`batchCountOf(custodian)`).
     /// @param root The Merkle root of the batch's events, non-zero.
     /// @param firstSequence The sequence number of the batch's first event (`nextSequenceOf(custodian)`).
