@@ -126,6 +126,21 @@ contract AccessLogAnchorsTest {
         vm.assertEq(successor.predecessor(), address(anchors), "predecessor");
     }
 
+    function test_grantRole_revertsWhenCallerIsNotAdmin() public {
+        bytes32 custodianRole = anchors.CUSTODIAN_ROLE();
+        vm.expectRevert(_unauthorized(custodian, anchors.DEFAULT_ADMIN_ROLE()));
+        vm.prank(custodian);
+        anchors.grantRole(custodianRole, stranger);
+    }
+
+    function test_revokeRole_stopsACustodianFromPublishing() public {
+        bytes32 custodianRole = anchors.CUSTODIAN_ROLE();
+        vm.prank(admin);
+        anchors.revokeRole(custodianRole, custodian);
+        vm.expectRevert(_unauthorized(custodian, custodianRole));
+        _publish(custodian, 0, ROOT, 0, 4);
+    }
+
     // --- publishBatch --------------------------------------------------------------------------------------------
 
     function test_publishBatch_storesBatchAndAdvancesTheCustodiansLog() public {

@@ -110,6 +110,17 @@ contract CompensationTest {
         vm.assertEq(compensation.researchFund(), fund, "researchFund");
     }
 
+    function test_grantRole_revertsWhenCallerIsNotAdmin() public {
+        bytes32 publisherRole = compensation.PAYOUT_PUBLISHER_ROLE();
+        vm.expectRevert(_unauthorized(publisher, compensation.DEFAULT_ADMIN_ROLE()));
+        vm.prank(publisher);
+        compensation.grantRole(publisherRole, stranger);
+    }
+
+    function test_uri_isEmptyBecauseCreditsCarryNoOffChainMetadata() public view {
+        vm.assertEq(keccak256(bytes(compensation.uri(uint256(STUDY)))), keccak256(""), "uri");
+    }
+
     // --- publishPayouts ------------------------------------------------------------------------------------------
 
     function test_publishPayouts_storesRootAndPoolWithNothingPaidOut() public {
@@ -452,6 +463,26 @@ contract CompensationTest {
         vm.expectRevert(abi.encodeWithSelector(ICompensation.CreditsNotTransferable.selector, patients[0], fund));
         vm.prank(patients[0]);
         compensation.safeBatchTransferFrom(patients[0], fund, ids, values, "");
+    }
+
+    function test_safeTransferFrom_revertsEvenForAnApprovedOperator() public {
+        _publish(STUDY, _leaves(STUDY), POOL);
+        _claim(STUDY, 0);
+        vm.prank(patients[0]);
+        compensation.setApprovalForAll(stranger, true);
+        vm.expectRevert(abi.encodeWithSelector(ICompensation.CreditsNotTransferable.selector, patients[0], stranger));
+        vm.prank(stranger);
+        compensation.safeTransferFrom(patients[0], stranger, uint256(STUDY), 1, "");
+    }
+
+    function test_safeTransferFrom_revertsWhenCallerIsNeitherHolderNorApproved() public {
+        _publish(STUDY, _leaves(STUDY), POOL);
+        _claim(STUDY, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC1155Errors.ERC1155MissingApprovalForAll.selector, stranger, patients[0])
+        );
+        vm.prank(stranger);
+        compensation.safeTransferFrom(patients[0], stranger, uint256(STUDY), 1, "");
     }
 
     // --- pause and unpause ---------------------------------------------------------------------------------------
