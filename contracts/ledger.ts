@@ -1,0 +1,432 @@
+// The typed chain client of the ledger contracts: custodians' access-log anchors and studies' compensation.
+//
+// Same rules as client.ts: writes send and return the transaction hash without waiting (`waitForReceipt`
+// waits), the transport gives up after a few seconds without retrying, and a refusal is read with
+// `decodeContractRevert` (`PayoutAlreadySettled`, `SequenceGap`, …) while `isChainUnavailable` tells a down
+// node apart from a refusal.
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hash,
+  type Hex,
+  keccak256,
+  stringToHex,
+  TransactionReceiptNotFoundError,
+  type Transport,
+  WaitForTransactionReceiptTimeoutError,
+  type WalletClient,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+import type { AccessEvent, IndexedPayout } from "../core/merkle.ts";
+import {
+  createRpcTransport,
+  localChain,
+  type SentTransaction,
+  type TransactionOutcome,
+} from "./client.ts";
+import {
+  accessLogAnchorsAbi,
+  accessLogAnchorsBytecode,
+  compensationAbi,
+  compensationBytecode,
+} from "./generated/abis.ts";
+
+const POLLING_INTERVAL_MS = 250;
+const RECEIPT_TIMEOUT_MS = 30_000;
+
+/** The role names of the ledger contracts, as `keccak256` of their names like OpenZeppelin's. */
+export const LEDGER_ROLES = {
+  custodian: keccak256(stringToHex("CUSTODIAN_ROLE")),
+  payoutPublisher: keccak256(stringToHex("PAYOUT_PUBLISHER_ROLE")),
+  pauser: keccak256(stringToHex("PAUSER_ROLE")),
+} as const;
+
+export type LedgerAddresses = { accessLogAnchors: Address; compensation: Address };
+
+export type LedgerDeployment = LedgerAddresses & {
+  chainId: number;
+  /** The block of the first deployment transaction: where log scans start. */
+  deployBlock: bigint;
+};
+
+export type DeployLedgerContractsOptions = {
+  rpcUrl: string;
+  deployerKey: Hex;
+  /** Holds DEFAULT_ADMIN_ROLE and PAUSER_ROLE on both contracts; the deployer when omitted. */
+  admin?: Address;
+  /** Receives donated payouts; fixed for the life of the Compensation contract. */
+  researchFund: Address;
+  /** The AccessLogAnchors this deployment replaces: custodians' logs continue from it (ADR 0004). */
+  predecessorAnchors?: Address;
+};
+
+/** Deploys AccessLogAnchors then Compensation and waits for both. Roles are granted afterwards by the admin. */
+export async function deployLedgerContracts(
+  options: DeployLedgerContractsOptions,
+): Promise<LedgerDeployment> {
+  const transport = createRpcTransport(options.rpcUrl);
+  const chainId = await createPublicClient({ transport }).getChainId();
+  const chain = localChain(chainId, options.rpcUrl);
+  const publicClient = createPublicClient({
+    chain,
+    transport,
+    pollingInterval: POLLING_INTERVAL_MS,
+  });
+  const account = privateKeyToAccount(options.deployerKey);
+  const walletClient = createWalletClient({ account, chain, transport });
+  const admin = options.admin ?? account.address;
+
+  async function deployed(name: string, txHash: Hash) {
+    const receipt = await publicClient.waitForTransactionReceipt({
+      hash: txHash,
+      timeout: RECEIPT_TIMEOUT_MS,
+    });
+    if (receipt.status !== "success" || receipt.contractAddress == null) {
+      throw new Error(`${name} deployment ${txHash} failed (status ${receipt.status})`);
+    }
+    return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber };
+  }
+
+  const anchors = await deployed(
+    "AccessLogAnchors",
+    await walletClient.deployContract({
+      abi: accessLogAnchorsAbi,
+      bytecode: accessLogAnchorsBytecode,
+      args: [admin, options.predecessorAnchors ?? zeroAddress],
+    }),
+  );
+  const compensation = await deployed(
+    "Compensation",
+    await walletClient.deployContract({
+      abi: compensationAbi,
+      bytecode: compensationBytecode,
+      args: [admin, options.researchFund],
+    }),
+  );
+  return {
+    chainId,
+    accessLogAnchors: anchors.address,
+    compensation: compensation.address,
+    deployBlock: anchors.blockNumber,
+  };
+}
+
+/** What `publishBatch` takes; `buildAccessLogBatch` in core/merkle.ts gives root, firstSequence and leafCount. */
+export type AccessBatchToPublish = {
+  batchId: bigint;
+  root: Hex;
+  firstSequence: bigint;
+  leafCount: number;
+};
+
+export type AnchoredBatch = {
+  root: Hex;
+  firstSequence: bigint;
+  lastSequence: bigint;
+  anchoredAt: bigint;
+};
+
+/** Where a custodian's log stands: the batch id and first sequence its next batch must use. */
+export type AccessLogPosition = { nextBatchId: bigint; nextSequence: bigint };
+
+export type PublishedPayouts = { root: Hex; pool: bigint; paidOut: bigint };
+
+export type LedgerClientOptions = {
+  rpcUrl: string;
+  addresses: LedgerAddresses;
+  /** Asked of the node once, when first needed, if omitted. */
+  chainId?: number;
+  /** Per JSON-RPC request; `RPC_TIMEOUT_MS` of client.ts when omitted. */
+  timeoutMs?: number;
+};
+
+export type LedgerClient = ReturnType<typeof createLedgerClient>;
+
+export function createLedgerClient(options: LedgerClientOptions) {
+  const transport = createRpcTransport(options.rpcUrl, options.timeoutMs);
+  const publicClient = createPublicClient({ transport });
+  const anchors = {
+    address: options.addresses.accessLogAnchors,
+    abi: accessLogAnchorsAbi,
+  } as const;
+  const compensation = { address: options.addresses.compensation, abi: compensationAbi } as const;
+
+  let chain: Promise<Chain> | undefined;
+  function readChain(): Promise<Chain> {
+    chain ??= (
+      options.chainId === undefined ? publicClient.getChainId() : Promise.resolve(options.chainId)
+    ).then(
+      (chainId) => localChain(chainId, options.rpcUrl),
+      (error: unknown) => {
+        chain = undefined;
+        throw error;
+      },
+    );
+    return chain;
+  }
+
+  const walletClients = new Map<Hex, WalletClient<Transport, Chain, Account>>();
+  async function walletFor(privateKey: Hex): Promise<WalletClient<Transport, Chain, Account>> {
+    let walletClient = walletClients.get(privateKey);
+    if (walletClient === undefined) {
+      const account = privateKeyToAccount(privateKey);
+      walletClient = createWalletClient({ account, chain: await readChain(), transport });
+      walletClients.set(privateKey, walletClient);
+    }
+    return walletClient;
+  }
+
+  // Two sends from one key in flight at once would both read the same nonce; queue them per signer.
+  const signerQueues = new Map<Address, Promise<unknown>>();
+  function sendAs(
+    privateKey: Hex,
+    send: (walletClient: WalletClient<Transport, Chain, Account>) => Promise<Hash>,
+  ): Promise<SentTransaction> {
+    const signer = privateKeyToAccount(privateKey).address;
+    const previous = signerQueues.get(signer) ?? Promise.resolve();
+    const sent = previous
+      .catch(() => undefined)
+      .then(async () => send(await walletFor(privateKey)));
+    signerQueues.set(signer, sent);
+    return sent.then((txHash) => ({ txHash }));
+  }
+
+  function grantRole(
+    adminKey: Hex,
+    contract: keyof LedgerAddresses,
+    role: Hex,
+    account: Address,
+  ): Promise<SentTransaction> {
+    return sendAs(adminKey, (walletClient) =>
+      contract === "accessLogAnchors"
+        ? walletClient.writeContract({
+            ...anchors,
+            functionName: "grantRole",
+            args: [role, account],
+          })
+        : walletClient.writeContract({
+            ...compensation,
+            functionName: "grantRole",
+            args: [role, account],
+          }),
+    );
+  }
+
+  return {
+    addresses: options.addresses,
+
+    // --- roles and emergencies ----------------------------------------------------------------------------
+
+    /** Lets `custodian` anchor its own access log. */
+    grantAnchorCustodianRole(adminKey: Hex, custodian: Address): Promise<SentTransaction> {
+      return grantRole(adminKey, "accessLogAnchors", LEDGER_ROLES.custodian, custodian);
+    },
+
+    /** Lets `publisher` publish studies' payouts. */
+    grantPayoutPublisherRole(adminKey: Hex, publisher: Address): Promise<SentTransaction> {
+      return grantRole(adminKey, "compensation", LEDGER_ROLES.payoutPublisher, publisher);
+    },
+
+    async hasRole(contract: keyof LedgerAddresses, role: Hex, account: Address): Promise<boolean> {
+      return contract === "accessLogAnchors"
+        ? publicClient.readContract({ ...anchors, functionName: "hasRole", args: [role, account] })
+        : publicClient.readContract({
+            ...compensation,
+            functionName: "hasRole",
+            args: [role, account],
+          });
+    },
+
+    /** Stops anchoring, or publishing, claims, donations and redemptions; reads keep working. */
+    pause(pauserKey: Hex, contract: keyof LedgerAddresses): Promise<SentTransaction> {
+      return sendAs(pauserKey, (walletClient) =>
+        contract === "accessLogAnchors"
+          ? walletClient.writeContract({ ...anchors, functionName: "pause" })
+          : walletClient.writeContract({ ...compensation, functionName: "pause" }),
+      );
+    },
+
+    unpause(pauserKey: Hex, contract: keyof LedgerAddresses): Promise<SentTransaction> {
+      return sendAs(pauserKey, (walletClient) =>
+        contract === "accessLogAnchors"
+          ? walletClient.writeContract({ ...anchors, functionName: "unpause" })
+          : walletClient.writeContract({ ...compensation, functionName: "unpause" }),
+      );
+    },
+
+    // --- access-log anchors -------------------------------------------------------------------------------
+
+    /** Anchors the custodian's next batch; refused with `BatchOutOfOrder` or `SequenceGap` when it does not follow on. */
+    publishAccessBatch(custodianKey: Hex, batch: AccessBatchToPublish): Promise<SentTransaction> {
+      return sendAs(custodianKey, (walletClient) =>
+        walletClient.writeContract({
+          ...anchors,
+          functionName: "publishBatch",
+          args: [batch.batchId, batch.root, batch.firstSequence, batch.leafCount],
+        }),
+      );
+    },
+
+    /** Whether the chain holds `event` in the custodian's batch `batchId`. */
+    verifyAccessEvent(
+      custodian: Address,
+      batchId: bigint,
+      event: AccessEvent,
+      proof: readonly Hex[],
+    ): Promise<boolean> {
+      return publicClient.readContract({
+        ...anchors,
+        functionName: "verifyAccessEvent",
+        args: [custodian, batchId, event, proof],
+      });
+    },
+
+    /** The anchored batch, or null when the custodian has not anchored it. */
+    async accessBatchOf(custodian: Address, batchId: bigint): Promise<AnchoredBatch | null> {
+      const batch = await publicClient.readContract({
+        ...anchors,
+        functionName: "batchOf",
+        args: [custodian, batchId],
+      });
+      return batch.root === zeroHash ? null : batch;
+    },
+
+    async accessLogPosition(custodian: Address): Promise<AccessLogPosition> {
+      const [nextBatchId, nextSequence] = await Promise.all([
+        publicClient.readContract({ ...anchors, functionName: "batchCountOf", args: [custodian] }),
+        publicClient.readContract({
+          ...anchors,
+          functionName: "nextSequenceOf",
+          args: [custodian],
+        }),
+      ]);
+      return { nextBatchId, nextSequence };
+    },
+
+    // --- compensation -------------------------------------------------------------------------------------
+
+    /** Publishes a study's payout root and pool, once; `buildPayoutTree` in core/merkle.ts gives the root. */
+    publishPayouts(
+      publisherKey: Hex,
+      payouts: { studyId: Hex; root: Hex; pool: bigint },
+    ): Promise<SentTransaction> {
+      return sendAs(publisherKey, (walletClient) =>
+        walletClient.writeContract({
+          ...compensation,
+          functionName: "publishPayouts",
+          args: [payouts.studyId, payouts.root, payouts.pool],
+        }),
+      );
+    },
+
+    /** The patient claims their payout as credits; the key must be the payout's patient. */
+    claimPayout(
+      patientKey: Hex,
+      studyId: Hex,
+      payout: IndexedPayout,
+      proof: readonly Hex[],
+    ): Promise<SentTransaction> {
+      return sendAs(patientKey, (walletClient) =>
+        walletClient.writeContract({
+          ...compensation,
+          functionName: "claim",
+          args: [studyId, payout.offerId, payout.index, payout.amount, proof],
+        }),
+      );
+    },
+
+    /** The patient gives their payout to the research fund; the key must be the payout's patient. */
+    donatePayout(
+      patientKey: Hex,
+      studyId: Hex,
+      payout: IndexedPayout,
+      proof: readonly Hex[],
+    ): Promise<SentTransaction> {
+      return sendAs(patientKey, (walletClient) =>
+        walletClient.writeContract({
+          ...compensation,
+          functionName: "donate",
+          args: [studyId, payout.offerId, payout.index, payout.amount, proof],
+        }),
+      );
+    },
+
+    /** Burns the holder's credits of a study so the operator pays them out (`CreditsRedeemed`). */
+    redeemCredits(holderKey: Hex, studyId: Hex, amount: bigint): Promise<SentTransaction> {
+      return sendAs(holderKey, (walletClient) =>
+        walletClient.writeContract({
+          ...compensation,
+          functionName: "redeem",
+          args: [studyId, amount],
+        }),
+      );
+    },
+
+    /** The study's published payouts, or null when none are published. */
+    async payoutsOf(studyId: Hex): Promise<PublishedPayouts | null> {
+      const [root, pool, paidOut] = await publicClient.readContract({
+        ...compensation,
+        functionName: "payoutsOf",
+        args: [studyId],
+      });
+      return root === zeroHash ? null : { root, pool, paidOut };
+    },
+
+    /** Whether the payout at `index` was claimed or donated. */
+    isPayoutSettled(studyId: Hex, index: bigint): Promise<boolean> {
+      return publicClient.readContract({
+        ...compensation,
+        functionName: "isSettled",
+        args: [studyId, index],
+      });
+    },
+
+    /** The holder's credits of a study (its ERC-1155 token id is the study id). */
+    creditsOf(holder: Address, studyId: Hex): Promise<bigint> {
+      return publicClient.readContract({
+        ...compensation,
+        functionName: "balanceOf",
+        args: [holder, BigInt(studyId)],
+      });
+    },
+
+    researchFund(): Promise<Address> {
+      return publicClient.readContract({ ...compensation, functionName: "researchFund" });
+    },
+
+    /**
+     * Polls until the transaction is mined; an unreachable node fails the wait at once instead of after
+     * the whole timeout, as in client.ts.
+     */
+    async waitForReceipt(
+      txHash: Hash,
+      waitOptions: { timeoutMs?: number } = {},
+    ): Promise<TransactionOutcome> {
+      const deadline = Date.now() + (waitOptions.timeoutMs ?? RECEIPT_TIMEOUT_MS);
+      for (;;) {
+        try {
+          const receipt = await publicClient.getTransactionReceipt({ hash: txHash });
+          return {
+            txHash,
+            status: receipt.status,
+            blockNumber: receipt.blockNumber,
+            blockHash: receipt.blockHash,
+          };
+        } catch (error) {
+          if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+        }
+        if (Date.now() >= deadline) {
+          throw new WaitForTransactionReceiptTimeoutError({ hash: txHash });
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL_MS));
+      }
+    },
+  };
+}
