@@ -24,7 +24,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import type { AccessEvent, IndexedPayout } from "../core/merkle.ts";
+import type { AccessEvent, IndexedPayout } from "#core/merkle.ts";
 import {
   createRpcTransport,
   localChain,

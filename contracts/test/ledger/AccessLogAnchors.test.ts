@@ -10,7 +10,7 @@ import {
   accessEventLeaf,
   buildAccessLogBatch,
   verifyAccessEventProof,
-} from "../../../core/merkle.ts";
+} from "#core/merkle.ts";
 import { gasSnapshot } from "../gas.ts";
 
 // tsconfig.json excludes artifacts/, so the contract types Hardhat writes on build are pulled in here.

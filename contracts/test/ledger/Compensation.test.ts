@@ -14,7 +14,7 @@ import {
   toHex,
 } from "viem";
 
-import { buildPayoutTree, type Payout, payoutLeaf } from "../../../core/merkle.ts";
+import { buildPayoutTree, type Payout, payoutLeaf } from "#core/merkle.ts";
 import { gasSnapshot } from "../gas.ts";
 
 // tsconfig.json excludes artifacts/, so the contract types Hardhat writes on build are pulled in here.

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { getAddress, type Hex, keccak256, stringToHex, toHex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { type AccessEvent, buildAccessLogBatch, buildPayoutTree } from "../../../core/merkle.ts";
+import { type AccessEvent, buildAccessLogBatch, buildPayoutTree } from "#core/merkle.ts";
 import { ANVIL_ACCOUNT_KEYS, ANVIL_DEPLOYER_KEY, type AnvilNode, startAnvil } from "../../anvil.ts";
 import { decodeContractRevert, isChainUnavailable } from "../../client.ts";
 import {
