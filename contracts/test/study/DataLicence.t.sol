@@ -281,11 +281,14 @@ contract DataLicenceTest is StudyFixture {
         vm.assertEq(expiresAt, LICENCE_EXPIRY, "and its expiry");
     }
 
-    function test_licenceOf_isLiveExactlyBeforeExpiryAtAnyTime(uint64 at) public {
+    /// @dev Any moment from minting until well after both the licence (90 days) and the visa (365 days) end.
+    function test_licenceOf_isLiveExactlyBeforeExpiryAtAnyTime(uint256 secondsAfterMint) public {
         _license(STUDY_ID);
+        uint64 at = T0 + uint64(secondsAfterMint % (400 * DAY));
         vm.warp(at);
         bool visaLive = at < T0 + 365 * DAY;
         vm.assertEq(_live() ? 1 : 0, at < LICENCE_EXPIRY && visaLive ? 1 : 0, "live iff unexpired");
+        vm.assertEq(licence.isLicenceLive(STUDY_ID) ? 1 : 0, _live() ? 1 : 0, "isLicenceLive agrees");
     }
 
     function test_licenceOf_stopsBeingLiveWhenTheVisaExpires() public {

@@ -32,6 +32,8 @@ contract StudyMarketHandler is StudyFixture {
         IStudyEscrow.PaymentKind paymentKind;
         IStudyEscrow.PaymentState paymentState;
         uint16 feeBps;
+        uint64 licenceDuration;
+        uint64 licenceExpiresAt;
     }
 
     uint256 internal constant MAX_STEP = 3 days;
@@ -150,12 +152,14 @@ contract StudyMarketHandler is StudyFixture {
         model.quorum = modelQuorum;
         model.eligibleEpoch = modelEpoch;
         model.status = IEthicsBoard.StudyStatus.Pending;
+        // Short enough that licences minted in a run also expire in it.
+        model.licenceDuration = uint64(1 hours + (windowSeed % 1 days));
 
         IEthicsBoard.StudyTerms memory terms = IEthicsBoard.StudyTerms({
             scopeHash: keccak256(abi.encode("scope", studyId)),
             custodian: model.custodian,
             price: model.price,
-            licenceDuration: uint64(1 days + (windowSeed % 60 days)),
+            licenceDuration: model.licenceDuration,
             decisionDeadline: model.deadline
         });
         vm.prank(model.researcher);
@@ -163,23 +167,23 @@ contract StudyMarketHandler is StudyFixture {
         studyIds.push(studyId);
     }
 
-    /// @dev Approves three times in four, so that runs reach approvals, mints and revocations as well.
+    /// @dev One member votes; approves three times in four, so that runs reach approvals, mints and revocations.
     function vote(uint256 memberSeed, uint256 studySeed, uint8 choice) external {
-        bool approve = choice % 4 != 0;
         if (studyIds.length == 0) return;
         vm.warp(currentTime);
-        address member = memberPool[memberSeed % memberPool.length];
-        bytes32 studyId = _pickStudy(studySeed);
-        bytes memory expected = _expectedVoteError(studyId, member);
+        _castVote(memberPool[memberSeed % memberPool.length], _pickStudy(studySeed), choice % 4 != 0);
+    }
 
-        vm.prank(member);
-        try board.vote(studyId, approve, keccak256(abi.encode("reasons", member))) {
-            require(expected.length == 0, "a vote the model refuses succeeded");
-            _recordBallot(studyId, member, approve);
-        } catch (bytes memory reason) {
-            _expect(reason, expected);
+    /// @dev The whole pool votes on one study in a rotated order (members, non-members and late admissions
+    /// alike), each approving three times in four: most rounds decide the study.
+    function voteRound(uint256 studySeed, uint256 choices) external {
+        if (studyIds.length == 0) return;
+        vm.warp(currentTime);
+        bytes32 studyId = _pickStudy(studySeed);
+        for (uint256 i = 0; i < memberPool.length; i++) {
+            address member = memberPool[(i + (choices % memberPool.length)) % memberPool.length];
+            _castVote(member, studyId, (choices >> (8 + 2 * i)) & 3 != 0);
         }
-        require(board.statusOf(studyId) == _effectiveStatus(studyId), "board and model disagree on the status");
     }
 
     function pay(uint256 studySeed, bool byCard) external {
@@ -228,6 +232,7 @@ contract StudyMarketHandler is StudyFixture {
         try licence.mintLicence(studyId) {
             require(expected.length == 0, "a mint the model refuses succeeded");
             model.minted = true;
+            model.licenceExpiresAt = currentTime + model.licenceDuration;
             model.paymentState = IStudyEscrow.PaymentState.Released;
             if (model.paymentKind == IStudyEscrow.PaymentKind.Token) {
                 (uint128 poolShare, uint128 fee) = FeeSplit.split(model.price, model.feeBps);
@@ -262,8 +267,9 @@ contract StudyMarketHandler is StudyFixture {
         }
     }
 
+    /// @dev Acts on one call in four, so that most licences live long enough to expire on their own.
     function revokeLicence(uint256 studySeed) external {
-        if (studyIds.length == 0) return;
+        if (studyIds.length == 0 || studySeed % 4 != 0) return;
         vm.warp(currentTime);
         bytes32 studyId = _pickStudy(studySeed);
         StudyModel storage model = studies[studyId];
@@ -334,10 +340,22 @@ contract StudyMarketHandler is StudyFixture {
 
     // the model
 
-    /// @dev One of the three latest studies, so that votes, payments and mints meet on the same study.
+    function _castVote(address member, bytes32 studyId, bool approve) internal {
+        bytes memory expected = _expectedVoteError(studyId, member);
+        vm.prank(member);
+        try board.vote(studyId, approve, keccak256(abi.encode("reasons", member))) {
+            require(expected.length == 0, "a vote the model refuses succeeded");
+            _recordBallot(studyId, member, approve);
+        } catch (bytes memory reason) {
+            _expect(reason, expected);
+        }
+        require(board.statusOf(studyId) == _effectiveStatus(studyId), "board and model disagree on the status");
+    }
+
+    /// @dev One of the two latest studies, so that votes, payments and mints meet on the same study.
     function _pickStudy(uint256 seed) internal view returns (bytes32) {
         uint256 count = studyIds.length;
-        uint256 window = count < 3 ? count : 3;
+        uint256 window = count < 2 ? count : 2;
         return studyIds[count - 1 - (seed % window)];
     }
 
@@ -477,7 +495,7 @@ contract StudyMarketInvariantTest {
 
     /// @dev Read by the invariant fuzzer: only the handler's actions (not the fixture's set-up) are called.
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = StudyMarketHandler.warp.selector;
         selectors[1] = StudyMarketHandler.toggleMember.selector;
         selectors[2] = StudyMarketHandler.setQuorum.selector;
@@ -490,6 +508,7 @@ contract StudyMarketInvariantTest {
         selectors[9] = StudyMarketHandler.revokeLicence.selector;
         selectors[10] = StudyMarketHandler.transferLicence.selector;
         selectors[11] = StudyMarketHandler.withdrawFees.selector;
+        selectors[12] = StudyMarketHandler.voteRound.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
     }
@@ -508,6 +527,20 @@ contract StudyMarketInvariantTest {
             if (model.minted) {
                 vm.assertEq(licence.licenceRecordOf(studyId).researcher, model.researcher, "licence record");
             }
+        }
+    }
+
+    /// @dev Visas outlive the run, so a licence is live exactly while it is minted, unrevoked and unexpired.
+    function invariant_licence_isLiveOnlyWhileUnexpiredAndUnrevoked() public {
+        vm.warp(handler.currentTime());
+        uint256 count = handler.studyCount();
+        for (uint256 s = 0; s < count; s++) {
+            bytes32 studyId = handler.studyIds(s);
+            StudyMarketHandler.StudyModel memory model = handler.modelOf(studyId);
+            bool expected = model.minted && !model.revoked && handler.currentTime() < model.licenceExpiresAt;
+            (bool live,, uint64 expiresAt) = licence.licenceOf(model.researcher, studyId);
+            vm.assertEq(live ? 1 : 0, expected ? 1 : 0, "licence liveness");
+            vm.assertEq(expiresAt, model.licenceExpiresAt, "licence expiry");
         }
     }
 
