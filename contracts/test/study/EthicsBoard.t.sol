@@ -13,10 +13,6 @@ contract EthicsBoardTest is StudyFixture {
     address internal member4 = vm.addr(24);
     address internal member5 = vm.addr(25);
 
-    function _expectRevert(bytes memory reason) internal {
-        vm.expectRevert(reason);
-    }
-
     function _status(bytes32 studyId) internal view returns (uint256) {
         return uint256(board.statusOf(studyId));
     }
@@ -37,7 +33,7 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_addMember_revertsWhenCallerIsNotAdmin() public {
-        _expectRevert(
+        vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, member1, bytes32(0))
         );
         vm.prank(member1);
@@ -45,12 +41,12 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_addMember_revertsWhenMemberIsZero() public {
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.InvalidMember.selector, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.InvalidMember.selector, address(0)));
         _add(address(0));
     }
 
     function test_addMember_revertsWhenAlreadyMember() public {
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.AlreadyMember.selector, member2));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.AlreadyMember.selector, member2));
         _add(member2);
     }
 
@@ -59,7 +55,7 @@ contract EthicsBoardTest is StudyFixture {
         for (uint256 i = board.memberCount(); i < maxMembers; i++) {
             _add(vm.addr(1000 + i));
         }
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.BoardFull.selector, maxMembers));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.BoardFull.selector, maxMembers));
         _add(member4);
     }
 
@@ -75,7 +71,7 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_removeMember_revertsWhenCallerIsNotAdmin() public {
-        _expectRevert(
+        vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, member1, bytes32(0))
         );
         vm.prank(member1);
@@ -83,7 +79,7 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_removeMember_revertsWhenNotAMember() public {
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.NotBoardMember.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.NotBoardMember.selector, stranger));
         vm.prank(admin);
         board.removeMember(stranger);
     }
@@ -91,7 +87,7 @@ contract EthicsBoardTest is StudyFixture {
     function test_removeMember_revertsWhenFewerMembersThanTheQuorumWouldRemain() public {
         vm.prank(admin);
         board.setQuorum(3);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.RemovalBelowQuorum.selector, member1, uint16(3)));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.RemovalBelowQuorum.selector, member1, uint16(3)));
         vm.prank(admin);
         board.removeMember(member1);
     }
@@ -107,7 +103,7 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_setQuorum_revertsWhenCallerIsNotAdmin() public {
-        _expectRevert(
+        vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, member1, bytes32(0))
         );
         vm.prank(member1);
@@ -115,13 +111,13 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_setQuorum_revertsWhenZero() public {
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.InvalidQuorum.selector, uint16(0), uint256(3)));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.InvalidQuorum.selector, uint16(0), uint256(3)));
         vm.prank(admin);
         board.setQuorum(0);
     }
 
     function test_setQuorum_revertsWhenLargerThanTheBoard() public {
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.InvalidQuorum.selector, uint16(4), uint256(3)));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.InvalidQuorum.selector, uint16(4), uint256(3)));
         vm.prank(admin);
         board.setQuorum(4);
     }
@@ -291,14 +287,14 @@ contract EthicsBoardTest is StudyFixture {
     }
 
     function test_vote_revertsWhenStudyIsUnknown() public {
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.UnknownStudy.selector, STUDY_ID));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.UnknownStudy.selector, STUDY_ID));
         _vote(member1, STUDY_ID, true);
     }
 
     function test_vote_revertsWhenAlreadyApproved() public {
         _submit(STUDY_ID);
         _approve(STUDY_ID);
-        _expectRevert(
+        vm.expectRevert(
             abi.encodeWithSelector(
                 IEthicsBoard.RequestAlreadyDecided.selector, STUDY_ID, IEthicsBoard.StudyStatus.Approved
             )
@@ -309,7 +305,7 @@ contract EthicsBoardTest is StudyFixture {
     function test_vote_revertsWhenAlreadyRejectedSoARejectionIsNeverApproved() public {
         _submit(STUDY_ID);
         _reject(STUDY_ID);
-        _expectRevert(
+        vm.expectRevert(
             abi.encodeWithSelector(
                 IEthicsBoard.RequestAlreadyDecided.selector, STUDY_ID, IEthicsBoard.StudyStatus.Rejected
             )
@@ -322,34 +318,34 @@ contract EthicsBoardTest is StudyFixture {
         _submit(STUDY_ID);
         _vote(member1, STUDY_ID, true);
         vm.warp(T0 + 14 * DAY + 1);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.RequestExpired.selector, STUDY_ID, T0 + 14 * DAY));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.RequestExpired.selector, STUDY_ID, T0 + 14 * DAY));
         _vote(member2, STUDY_ID, true);
         vm.assertEq(_status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Expired), "expired");
     }
 
     function test_vote_revertsWhenCallerIsNotAMember() public {
         _submit(STUDY_ID);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.NotBoardMember.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.NotBoardMember.selector, stranger));
         _vote(stranger, STUDY_ID, true);
     }
 
     function test_vote_revertsWhenMemberWasAdmittedAfterSubmission() public {
         _submit(STUDY_ID);
         _add(member4);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.NotEligibleVoter.selector, STUDY_ID, member4));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.NotEligibleVoter.selector, STUDY_ID, member4));
         _vote(member4, STUDY_ID, true);
     }
 
     function test_vote_revertsWhenMemberVotesTwice() public {
         _submit(STUDY_ID);
         _vote(member1, STUDY_ID, false);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.AlreadyVoted.selector, STUDY_ID, member1));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.AlreadyVoted.selector, STUDY_ID, member1));
         _vote(member1, STUDY_ID, true);
     }
 
     function test_vote_revertsWhenReasonHashIsEmpty() public {
         _submit(STUDY_ID);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.EmptyReasonHash.selector, STUDY_ID, member1));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.EmptyReasonHash.selector, STUDY_ID, member1));
         vm.prank(member1);
         board.vote(STUDY_ID, true, bytes32(0));
     }
@@ -376,7 +372,9 @@ contract EthicsBoardTest is StudyFixture {
         vm.prank(admin);
         board.setQuorum(1);
         _vote(member1, STUDY_ID, true);
-        vm.assertEq(_status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Pending), "lowering the quorum does not tip it");
+        vm.assertEq(
+            _status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Pending), "lowering the quorum does not tip it"
+        );
 
         vm.prank(admin);
         board.setQuorum(3);
@@ -391,7 +389,7 @@ contract EthicsBoardTest is StudyFixture {
         board.removeMember(member1);
         _add(member1);
 
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.NotEligibleVoter.selector, STUDY_ID, member1));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.NotEligibleVoter.selector, STUDY_ID, member1));
         _vote(member1, STUDY_ID, true);
         _vote(member2, STUDY_ID, true);
         vm.assertEq(_status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Pending), "earlier ballot does not count");
@@ -419,7 +417,7 @@ contract EthicsBoardTest is StudyFixture {
     function test_vote_refusesAnyNonMember(address caller) public {
         vm.assume(caller != member1 && caller != member2 && caller != member3);
         _submit(STUDY_ID);
-        _expectRevert(abi.encodeWithSelector(IEthicsBoard.NotBoardMember.selector, caller));
+        vm.expectRevert(abi.encodeWithSelector(IEthicsBoard.NotBoardMember.selector, caller));
         vm.prank(caller);
         board.vote(STUDY_ID, true, REASON);
         vm.assertEq(uint256(board.voteOf(STUDY_ID, caller)), uint256(IEthicsBoard.Vote.None), "no ballot");
@@ -447,7 +445,9 @@ contract EthicsBoardTest is StudyFixture {
         for (uint256 i = 0; i < 5; i++) {
             bool approve = (uint256(keccak256(abi.encode(seed, "choice", i))) & 1) == 1;
             if (expected != IEthicsBoard.StudyStatus.Pending) {
-                _expectRevert(abi.encodeWithSelector(IEthicsBoard.RequestAlreadyDecided.selector, STUDY_ID, expected));
+                vm.expectRevert(
+                    abi.encodeWithSelector(IEthicsBoard.RequestAlreadyDecided.selector, STUDY_ID, expected)
+                );
                 _vote(order[i], STUDY_ID, approve);
                 continue;
             }
