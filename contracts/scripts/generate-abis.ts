@@ -8,7 +8,17 @@ import hre from "hardhat";
 import * as prettier from "prettier";
 
 // Add a contract here to get `<name>Abi` and `<name>Bytecode` exports.
-const CONTRACT_NAMES = ["OfferRegistry", "AccessLogAnchors", "Compensation"] as const;
+const CONTRACT_NAMES = [
+  "OfferRegistry",
+  "AccessLogAnchors",
+  "Compensation",
+  "CredentialRegistry",
+  "EthicsBoard",
+  "TestStablecoin",
+  "StudyEscrow",
+  "DataLicence",
+  "ResultRegistry",
+] as const;
 
 const outputFile = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
