@@ -8,7 +8,7 @@ import hre from "hardhat";
 import * as prettier from "prettier";
 
 // Add a contract here to get `<name>Abi` and `<name>Bytecode` exports.
-const CONTRACT_NAMES = ["OfferRegistry"] as const;
+const CONTRACT_NAMES = ["OfferRegistry", "ConsentRegistry", "CareGrants"] as const;
 
 const outputFile = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
