@@ -225,9 +225,10 @@ contract ConsentRegistry is IConsentRegistry, AccessControl, Pausable, EIP712 {
         outcome = reason.length == 0 ? RelayOutcome.Applied : RelayOutcome.Refused;
     }
 
-    /// @dev The address that signed the item's EIP-712 message, or zero when the signature is invalid or
-    /// malleable (s in the upper half). Hashes straight from calldata: a relayed batch pays for every step here
-    /// once per item, and Solidity's `abi.encode` would re-validate and copy each field.
+    /// @dev The address that signed the item's EIP-712 message, or zero when the signature is invalid or has s in
+    /// the upper half (as OpenZeppelin's ECDSA refuses it; replays are stopped by the nonce, not by this). Hashes
+    /// straight from calldata: a relayed batch pays for every step here once per item, and Solidity's
+    /// `abi.encode` would re-validate and copy each field.
     function _signerOf(SignedConsent calldata item, bytes32 domainSeparator, bool isGrant)
         private
         view

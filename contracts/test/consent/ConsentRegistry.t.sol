@@ -367,13 +367,12 @@ contract ConsentRegistryTest {
         _assertOutcome(_submit(item), IConsentRegistry.RelayOutcome.BadSignature);
     }
 
-    function test_submitSignedConsents_reportsBadSignatureForMalleableSignature() public {
+    function test_submitSignedConsents_reportsBadSignatureForTamperedSignature() public {
         IConsentRegistry.SignedConsent memory item = _signedGrant(PATIENT_KEY, Duo.HMB, 0, 0);
-        // The same signature with s mirrored to the upper half and the parity flipped: ecrecover accepts it.
-        uint256 s = uint256(item.vs) & ((1 << 255) - 1);
-        uint256 parity = uint256(item.vs) >> 255;
-        item.vs = bytes32((SECP256K1_ORDER - s) | ((1 - parity) << 255));
+        // One bit of s flipped: ecrecover still returns an address, just not the patient's.
+        item.vs = bytes32(uint256(item.vs) ^ 1);
         _assertOutcome(_submit(item), IConsentRegistry.RelayOutcome.BadSignature);
+        vm.assertEq(registry.nonceOf(patient, OFFER), 0, "nothing applied");
     }
 
     function test_submitSignedConsents_reportsBadSignatureForEmptySignatureAndZeroPatient() public {
