@@ -10,6 +10,8 @@ import * as prettier from "prettier";
 // Add a contract here to get `<name>Abi` and `<name>Bytecode` exports.
 const CONTRACT_NAMES = [
   "OfferRegistry",
+  "ConsentRegistry",
+  "CareGrants",
   "AccessLogAnchors",
   "Compensation",
   "CredentialRegistry",
