@@ -3,11 +3,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { parseEther, type Hex } from "viem";
+import { parseEther, zeroAddress, type Hex } from "viem";
 import { createLogger, type Logger } from "#core/log.ts";
 import { ANVIL_DEPLOYER_KEY, startAnvil, type AnvilNode } from "#contracts/anvil.ts";
 import { createChainClient, type ChainClient } from "#contracts/client.ts";
-import { deployContracts, type Deployment } from "#contracts/deploy.ts";
+import type { Deployment } from "#contracts/deploy.ts";
+import { deploySystem, offerDeployment, systemContracts } from "#contracts/system.ts";
 import { openDatabase, type Database } from "#db/client.ts";
 import { listDeployments, recordDeployment } from "#db/queries/chain.ts";
 import {
@@ -36,7 +37,6 @@ export type Runtime = {
   stop(): Promise<void>;
 };
 
-const OFFER_REGISTRY = "OfferRegistry";
 // Bootstrap steps run under this lock so separate processes on one PostgreSQL do them once.
 const BOOTSTRAP_LOCK_ID = 7_360_221;
 
@@ -169,7 +169,7 @@ async function withBootstrapLock<T>(database: Database, work: () => Promise<T>):
   });
 }
 
-/** Uses the contracts recorded for this chain, or deploys them on first start. */
+/** Uses the contracts recorded for this chain, or deploys them all on first start. */
 async function ensureDeployment(
   database: Database,
   rpcUrl: string,
@@ -178,40 +178,52 @@ async function ensureDeployment(
 ): Promise<Deployment> {
   const probe = createChainClient({
     rpcUrl,
-    deployment: {
-      chainId: 0,
-      offerRegistry: "0x0000000000000000000000000000000000000000",
-      deployBlock: 0n,
-    },
+    deployment: { chainId: 0, offerRegistry: zeroAddress, deployBlock: 0n },
   });
   const chainId = await probe.chainId();
-  const recorded = (await listDeployments(database.db, chainId)).find(
-    (row) => row.contract === OFFER_REGISTRY,
+  const recorded = new Map(
+    (await listDeployments(database.db, chainId)).map((row) => [row.contract, row]),
   );
-  if (recorded) {
-    if (!(await probe.hasCode(recorded.address as Hex))) {
+  if (recorded.size > 0) {
+    const missing = systemContracts.filter((name) => !recorded.has(name));
+    if (missing.length > 0) {
       throw new Error(
-        `The database records ${OFFER_REGISTRY} at ${recorded.address} on chain ${chainId}, ` +
-          "but the chain has no contract there: the chain was reset while the database was kept. " +
-          "Point both at the same history, or remove the data directory to start afresh.",
+        `The database records only part of the contracts on chain ${chainId} (missing ${missing.join(", ")}). ` +
+          "It was made by an older version: remove the data directory to start afresh.",
       );
     }
-    progress.note(`${OFFER_REGISTRY} at ${recorded.address} (chain ${chainId})`);
+    for (const [name, row] of recorded) {
+      if (!(await probe.hasCode(row.address as Hex))) {
+        throw new Error(
+          `The database records ${name} at ${row.address} on chain ${chainId}, ` +
+            "but the chain has no contract there: the chain was reset while the database was kept. " +
+            "Point both at the same history, or remove the data directory to start afresh.",
+        );
+      }
+    }
+    const offers = recorded.get("OfferRegistry");
+    progress.note(
+      `${recorded.size} contracts on chain ${chainId}, OfferRegistry at ${offers?.address}`,
+    );
     return {
       chainId,
-      offerRegistry: recorded.address as Hex,
-      deployBlock: recorded.deployBlock,
+      offerRegistry: offers?.address as Hex,
+      deployBlock: offers?.deployBlock ?? 0n,
     };
   }
-  const deployment = await deployContracts({ rpcUrl, deployerKey });
-  await recordDeployment(database.db, {
-    chainId: deployment.chainId,
-    contract: OFFER_REGISTRY,
-    address: deployment.offerRegistry,
-    deployBlock: deployment.deployBlock,
+  const system = await deploySystem({ rpcUrl, deployerKey });
+  await database.db.transaction(async (tx) => {
+    for (const name of systemContracts) {
+      await recordDeployment(tx, {
+        chainId: system.chainId,
+        contract: name,
+        address: system.contracts[name],
+        deployBlock: system.deployBlock,
+      });
+    }
   });
-  progress.note(`deployed ${OFFER_REGISTRY} at ${deployment.offerRegistry} (chain ${chainId})`);
-  return deployment;
+  progress.note(`deployed ${systemContracts.length} contracts on chain ${chainId}`);
+  return offerDeployment(system);
 }
 
 /** Gives each custodian a signing key, some gas money and the custodian role. */

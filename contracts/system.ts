@@ -1,0 +1,75 @@
+// Deploys every Consentry contract in one go and describes the result as one address book, which
+// the runtime records in the database and checks on each start.
+import type { Address, Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { deployConsentContracts } from "./consent.ts";
+import { deployContracts, type Deployment } from "./deploy.ts";
+import { deployLedgerContracts } from "./ledger.ts";
+import { deployStudyContracts } from "./study.ts";
+
+export const systemContracts = [
+  "OfferRegistry",
+  "ConsentRegistry",
+  "CareGrants",
+  "AccessLogAnchors",
+  "Compensation",
+  "CredentialRegistry",
+  "EthicsBoard",
+  "TestStablecoin",
+  "StudyEscrow",
+  "DataLicence",
+  "ResultRegistry",
+] as const;
+
+export type SystemContract = (typeof systemContracts)[number];
+
+export type SystemDeployment = {
+  chainId: number;
+  /** The first deployment block: where event scans start. */
+  deployBlock: bigint;
+  contracts: Record<SystemContract, Address>;
+};
+
+export type DeploySystemOptions = {
+  rpcUrl: string;
+  deployerKey: Hex;
+  /** Receives donated compensation and, until studies get their own pools, released payments. */
+  researchFund?: Address;
+};
+
+/** Deploys the contracts in dependency order; the deployer holds the admin roles. */
+export async function deploySystem(options: DeploySystemOptions): Promise<SystemDeployment> {
+  const { rpcUrl, deployerKey } = options;
+  const operator = privateKeyToAddress(deployerKey);
+  const researchFund = options.researchFund ?? operator;
+  const offers = await deployContracts({ rpcUrl, deployerKey });
+  const consent = await deployConsentContracts({ rpcUrl, deployerKey, relayer: operator });
+  const ledger = await deployLedgerContracts({ rpcUrl, deployerKey, researchFund });
+  const study = await deployStudyContracts({ rpcUrl, deployerKey, payoutPool: researchFund });
+  return {
+    chainId: offers.chainId,
+    deployBlock: offers.deployBlock,
+    contracts: {
+      OfferRegistry: offers.offerRegistry,
+      ConsentRegistry: consent.consentRegistry,
+      CareGrants: consent.careGrants,
+      AccessLogAnchors: ledger.accessLogAnchors,
+      Compensation: ledger.compensation,
+      CredentialRegistry: study.addresses.credentialRegistry,
+      EthicsBoard: study.addresses.ethicsBoard,
+      TestStablecoin: study.addresses.stablecoin,
+      StudyEscrow: study.addresses.escrow,
+      DataLicence: study.addresses.licence,
+      ResultRegistry: study.addresses.resultRegistry,
+    },
+  };
+}
+
+/** The offer registry's view of a system deployment, for the offer client and indexer. */
+export function offerDeployment(system: SystemDeployment): Deployment {
+  return {
+    chainId: system.chainId,
+    offerRegistry: system.contracts.OfferRegistry,
+    deployBlock: system.deployBlock,
+  };
+}
