@@ -11,6 +11,7 @@ import {
   syntheaMissingReason,
 } from "#core/fhir/synthea.fixtures.ts";
 import { parseBundleText, validateBundle } from "#core/fhir/validate.ts";
+import { pseudonymFor } from "./pseudonyms.ts";
 import { ageBandOf, deidentifyBundle } from "./safe-harbor.ts";
 
 const secrets = {
@@ -231,6 +232,43 @@ describe("deidentifyBundle", () => {
     expect(resourceOf(day89, "Patient").birthDate).toMatch(/^193[67]-\d{2}-\d{2}$/);
   });
 
+  it("leaves out, for a patient over 89, what was recorded more than 90 years ago", () => {
+    const childhood = {
+      fullUrl: "urn:uuid:66666666-6666-4666-8666-666666666666",
+      resource: {
+        resourceType: "Encounter",
+        id: "66666666-6666-4666-8666-666666666666",
+        subject: { reference: patientUrl },
+        period: { start: "1931-06-01T10:00:00+00:00" },
+      },
+    };
+    const later = {
+      fullUrl: "urn:uuid:77777777-7777-4777-8777-777777777777",
+      resource: {
+        resourceType: "Procedure",
+        id: "77777777-7777-4777-8777-777777777777",
+        code: { coding: [{ system: "http://snomed.info/sct", code: "73761001" }] },
+        subject: { reference: patientUrl },
+        encounter: { reference: childhood.fullUrl },
+        performedDateTime: "2001-06-01T10:00:00+00:00",
+      },
+    };
+    const record = deidentifyBundle(
+      bundleWith({ birthDate: "1930-04-02" }, [childhood, later]),
+      secrets,
+      { today },
+    );
+    expect(record.ageBand).toBe("90+");
+    expect(record.resources.map((resource) => resource.resourceType)).toEqual([
+      "Patient",
+      "Practitioner",
+      "Condition",
+      "Procedure",
+    ]);
+    expect(resourceOf(record, "Procedure").encounter).toBeUndefined();
+    expect(resourceOf(record, "Procedure").performedDateTime).toMatch(/^200[01]-/);
+  });
+
   it("counts a dead patient's age at death", () => {
     const record = deidentifyBundle(
       bundleWith({ birthDate: "1913-01-13", deceasedDateTime: "1998-11-24T05:19:57+00:00" }),
@@ -394,8 +432,14 @@ describe.skipIf(!syntheaDir)(
         const bundle = load(file);
         const record = deidentifyBundle(bundle, secrets, { today });
         const shiftMs = record.dateShiftDays * 86_400_000;
-        record.resources.forEach((output, i) => {
-          const source = datesOf(bundle.entry[i]!.resource);
+        const sourceById = new Map(
+          bundle.entry.map((entry) => [
+            pseudonymFor(secrets.pseudonymKey, entry.resource.id as string),
+            entry.resource,
+          ]),
+        );
+        record.resources.forEach((output) => {
+          const source = datesOf(sourceById.get(output.resourceId));
           for (const [path, value] of datesOf(output.resource)) {
             const original = source.get(path);
             expect(original, `${file} ${path}`).toBeDefined();
@@ -435,6 +479,20 @@ describe.skipIf(!syntheaDir)(
             .ageBand,
       );
       expect(earlier.filter((band) => band === "90+")).toHaveLength(0);
+    });
+
+    it("keeps nothing of the 90+ patient dated more than 90 years before today", () => {
+      const file = files.find((name) => name.startsWith("Oswaldo_Armstrong")) as string;
+      const bundle = load(file);
+      const record = deidentifyBundle(bundle, secrets, { today });
+      expect(record.ageBand).toBe("90+");
+      const cutoff = Date.parse("1936-11-25T00:00:00Z");
+      const shiftMs = record.dateShiftDays * 86_400_000;
+      const trueDates = record.resources.flatMap((resource) =>
+        [...datesOf(resource.resource).values()].map((date) => Date.parse(date) - shiftMs),
+      );
+      expect(Math.min(...trueDates)).toBeGreaterThanOrEqual(cutoff);
+      expect(record.resources.length).toBeLessThan(bundle.entry.length);
     });
 
     it("produces records that are still valid FHIR, with every reference resolving", () => {

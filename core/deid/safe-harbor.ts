@@ -365,6 +365,8 @@ type Context = {
   index: BundleIndex;
   types: readonly IngestibleResourceType[];
   pseudonyms: readonly string[];
+  /** Entries left out of the record; references to them are dropped like external ones. */
+  excluded: ReadonlySet<number>;
   /** Entries the resource being de-identified refers to (filled in as references are rewritten). */
   referenced: Set<number>;
 };
@@ -395,13 +397,18 @@ export function deidentifyBundle(
     index: indexBundle(entries),
     types: entries.map((entry) => entry.resource.resourceType),
     pseudonyms: sourceIds.map((id) => pseudonymFor(secrets.pseudonymKey, id)),
+    excluded: new Set(),
     referenced: new Set(),
   };
   const patient = entries[patientIndex]!.resource;
-  const age = ageOf(patient, options.today);
+  const { age, asOf } = ageOf(patient, options.today);
   const address = homeAddressOf(patient);
+  if (age !== null && age >= 90) {
+    context.excluded = recordedBeforeAge90(entries, patientIndex, asOf);
+  }
 
   const cleaned = entries.map((entry, i) => {
+    if (context.excluded.has(i)) return null;
     context.referenced = new Set();
     const resource =
       entry.resource.resourceType === "Patient"
@@ -410,21 +417,24 @@ export function deidentifyBundle(
     return { resource, codes: clinicalCodesOf(resource), referenced: context.referenced };
   });
 
-  const resources: DeidentifiedResource[] = cleaned.map((item, i) => {
+  const resources: DeidentifiedResource[] = cleaned.flatMap((item, i) => {
+    if (item === null) return [];
     // A resource about a condition (an encounter for it, a claim for it, a drug given for it) is
     // linked by that condition's codes too.
     const codes = new Set(item.codes);
     for (const target of item.referenced) {
       if (context.types[target] === "Condition") {
-        for (const code of cleaned[target]!.codes) codes.add(code);
+        for (const code of cleaned[target]?.codes ?? []) codes.add(code);
       }
     }
-    return {
-      resourceId: context.pseudonyms[i] as string,
-      resourceType: context.types[i] as IngestibleResourceType,
-      codes: [...codes].sort(),
-      resource: item.resource,
-    };
+    return [
+      {
+        resourceId: context.pseudonyms[i] as string,
+        resourceType: context.types[i] as IngestibleResourceType,
+        codes: [...codes].sort(),
+        resource: item.resource,
+      },
+    ];
   });
 
   return {
@@ -614,7 +624,7 @@ function cleanReference(
   context: Context,
 ): Record<string, unknown> | undefined {
   const target = context.index.resolve(reference.reference as string);
-  if (target.kind !== "entry") return undefined;
+  if (target.kind !== "entry" || context.excluded.has(target.index)) return undefined;
   context.referenced.add(target.index);
   const type = context.types[target.index] as IngestibleResourceType;
   const out: Record<string, unknown> = {
@@ -661,17 +671,42 @@ function clinicalCodesOf(resource: unknown): string[] {
   return [...codes];
 }
 
-function ageOf(patient: Record<string, unknown>, today: Date): number | null {
-  const birth = typeof patient.birthDate === "string" ? parseFhirDateTime(patient.birthDate) : null;
-  if (!birth) return null;
-  // A patient who died is as old as they were at death.
+/** The patient's age in whole years, and the day it is counted to: today, or the day they died. */
+function ageOf(patient: Record<string, unknown>, today: Date): { age: number | null; asOf: Date } {
   const died =
     typeof patient.deceasedDateTime === "string"
       ? parseFhirDateTime(patient.deceasedDateTime)
       : null;
   const diedOn = died ? dateOf(died) : null;
   const asOf = diedOn && diedOn.getTime() < today.getTime() ? diedOn : today;
-  return Math.max(0, wholeYearsBetween(birth, asOf));
+  const birth = typeof patient.birthDate === "string" ? parseFhirDateTime(patient.birthDate) : null;
+  return { age: birth ? Math.max(0, wholeYearsBetween(birth, asOf)) : null, asOf };
+}
+
+/**
+ * For a patient over 89, the resources dated more than 90 years before `asOf`: an encounter in 1930
+ * of a patient alive today says they are at least 96, which the "90+" band exists to hide. Their
+ * childhood record goes; what stays cannot show an age above 90.
+ */
+function recordedBeforeAge90(
+  entries: ValidBundle["entry"],
+  patientIndex: number,
+  asOf: Date,
+): Set<number> {
+  const cutoff = new Date(asOf);
+  cutoff.setUTCFullYear(cutoff.getUTCFullYear() - 90);
+  const cutoffDay = cutoff.toISOString().slice(0, 10);
+  const excluded = new Set<number>();
+  const isEarlier = (value: unknown): boolean => {
+    if (typeof value === "string") return hasFullDate(value) && value.slice(0, 10) < cutoffDay;
+    if (Array.isArray(value)) return value.some(isEarlier);
+    if (typeof value === "object" && value !== null) return Object.values(value).some(isEarlier);
+    return false;
+  };
+  entries.forEach((entry, i) => {
+    if (i !== patientIndex && isEarlier(entry.resource)) excluded.add(i);
+  });
+  return excluded;
 }
 
 function dateOf(parts: FhirDateParts): Date {
