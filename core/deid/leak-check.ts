@@ -243,7 +243,8 @@ function terminologyWordsOf(source: { entry: readonly unknown[] }): Set<string> 
   return words;
 }
 
-const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+// \b: inside the record's 64-hex pseudonyms no match is even tried.
+const uuidPattern = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
 const uuidOnly = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const wordCharacter = /[\p{L}\p{N}]/u;
 const digit = /\d/;

@@ -217,6 +217,39 @@ describe("deidentifyBundle", () => {
     expect(resourceOf(record, "Condition").abatementAge).toBeUndefined();
   });
 
+  it("masks an observation of the patient's age when it is over 89", () => {
+    const ageObservation = (id: string, value: Json) => ({
+      fullUrl: `urn:uuid:${id}`,
+      resource: {
+        resourceType: "Observation",
+        id,
+        status: "final",
+        code: { coding: [{ system: "http://loinc.org", code: "30525-0", display: "Age" }] },
+        subject: { reference: patientUrl },
+        ...value,
+      },
+    });
+    const record = deidentifyBundle(
+      bundleWith({}, [
+        ageObservation("88888888-8888-4888-8888-888888888881", { valueInteger: 93 }),
+        ageObservation("88888888-8888-4888-8888-888888888882", {
+          valueQuantity: { value: 91, unit: "a", system: "http://unitsofmeasure.org", code: "a" },
+        }),
+        ageObservation("88888888-8888-4888-8888-888888888883", { valueInteger: 56 }),
+      ]),
+      secrets,
+      { today },
+    );
+    const values = record.resources
+      .filter((resource) => resource.resourceType === "Observation")
+      .map(({ resource }) => resource.valueInteger ?? resource.dataAbsentReason);
+    expect(values).toEqual([
+      expect.objectContaining({ coding: [expect.objectContaining({ code: "masked" })] }),
+      expect.objectContaining({ coding: [expect.objectContaining({ code: "masked" })] }),
+      56,
+    ]);
+  });
+
   it("groups every age over 89 as 90+ and drops the birth date, year included", () => {
     const record = deidentifyBundle(bundleWith({ birthDate: "1936-10-06" }), secrets, {
       today: new Date("2026-10-06T00:00:00Z"),

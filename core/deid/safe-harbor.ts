@@ -353,7 +353,7 @@ const maskedValue = {
 
 const identifyingPatterns = [
   /https?:\/\/|\bwww\./i, // URL
-  /[^\s@]+@[^\s@]+\.[a-z]{2,}/i, // email
+  /@[^\s@]+\.[a-z]{2,}/i, // email
   /(^|[^\d.])\d{1,3}(\.\d{1,3}){3}($|[^\d.])/, // IPv4 address
   /\b\d{3}-\d{2}-\d{4}\b/, // SSN
   /(\(\d{3}\)\s*|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b/, // US phone or fax
@@ -520,7 +520,10 @@ function deidentifyResource(
     const cleaned = clean(value, key, context);
     if (cleaned !== undefined) out[key] = cleaned;
   }
-  if (type === "Observation") maskDroppedValue(resource, out);
+  if (type === "Observation") {
+    dropAgeOver89(out);
+    maskDroppedValue(resource, out);
+  }
   return out;
 }
 
@@ -535,7 +538,24 @@ function isKept(key: string, kept: readonly string[]): boolean {
   return false;
 }
 
-/** An observation whose only value was free text says the value is masked, not that there was none. */
+/** LOINC codes of observations whose value is the patient's age in years. */
+const ageObservationCodes = new Set(["30525-0", "21612-7", "29553-5", "63900-5"]);
+
+/** An observation that records the age itself, as a bare number over 89, loses the number. */
+function dropAgeOver89(observation: Record<string, unknown>): void {
+  const coding = (observation.code as { coding?: { system?: unknown; code?: unknown }[] })?.coding;
+  const isAge = coding?.some(
+    (code) => code.system === "http://loinc.org" && ageObservationCodes.has(String(code.code)),
+  );
+  if (!isAge) return;
+  for (const key of ["valueInteger", "valueDecimal"]) {
+    if (typeof observation[key] === "number" && (observation[key] as number) >= 90) {
+      delete observation[key];
+    }
+  }
+}
+
+/** An observation whose value was dropped says the value is masked, not that there was none. */
 function maskDroppedValue(source: Record<string, unknown>, out: Record<string, unknown>): void {
   const hasValue = (object: Record<string, unknown>) =>
     Object.keys(object).some((key) => /^value[A-Z]/.test(key));
