@@ -29,7 +29,7 @@ declare const validated: unique symbol;
  * and practitioners ("directory"). Only validation makes one, so de-identification cannot be handed
  * a bundle nobody checked.
  */
-export type ValidBundle = FhirBundle & {
+export type ValidBundle = Omit<FhirBundle, "entry"> & {
   entry: (BundleEntry & { resource: IngestibleResource })[];
   readonly [validated]: true;
 };

@@ -167,6 +167,19 @@ describe("validateBundle", () => {
     ]);
   });
 
+  it("refuses one id for two resources, even of different types", () => {
+    const bundle = tinyBundle();
+    bundle.entry[2]!.resource.id = bundle.entry[1]!.resource.id;
+    expect(errorsOf(validateBundle(bundle))).toEqual([
+      expect.objectContaining({
+        entryIndex: 2,
+        path: "entry[2].resource.id",
+        message:
+          '"22222222-2222-4222-8222-222222222222" is also the id of entry 1 (an Encounter); ids must be unique within a bundle',
+      }),
+    ]);
+  });
+
   it("refuses modifier extensions, which could change what a resource means", () => {
     const bundle = tinyBundle();
     bundle.entry[2]!.resource.modifierExtension = [{ url: "http://example.org/negated" }];

@@ -128,7 +128,7 @@ export function validateBundle(
   const index = indexBundle(entries.map((entry) => (isObject(entry) ? entry : {})));
   const typed: (string | null)[] = [];
   const firstWithFullUrl = new Map<string, number>();
-  const firstWithTypeAndId = new Map<string, number>();
+  const firstWithId = new Map<string, { index: number; type: string }>();
 
   for (let i = 0; i < entries.length && !errors.full; i += 1) {
     const entry: unknown = entries[i];
@@ -184,10 +184,17 @@ export function validateBundle(
         `${describeValue(resource.id)} is not a FHIR id (1 to 64 letters, digits, '-' or '.')`,
       );
     } else {
-      const key = `${resourceType}/${resource.id}`;
-      const first = firstWithTypeAndId.get(key);
-      if (first !== undefined) fault(["resource", "id"], `${key} is also entry ${first}`);
-      else firstWithTypeAndId.set(key, i);
+      // De-identification names each resource by a keyed hash of its id alone, so an id may name
+      // only one resource of the bundle, whatever its type.
+      const first = firstWithId.get(resource.id);
+      if (first === undefined) firstWithId.set(resource.id, { index: i, type: resourceType });
+      else {
+        fault(
+          ["resource", "id"],
+          `"${resource.id}" is also the id of entry ${first.index} (${withArticle(first.type)}); ` +
+            "ids must be unique within a bundle",
+        );
+      }
     }
     const schema = resourceSchemas[resourceType as IngestibleResourceType];
     if (schema) {
