@@ -341,7 +341,7 @@ const clinicalCodeSystems = new Set([
 /** Targets whose names a reference's display would spell out. */
 const peopleAndPlaces = new Set(["Patient", "Practitioner", "Organization"]);
 
-const maskedValue = {
+const maskedValue = () => ({
   coding: [
     {
       system: "http://terminology.hl7.org/CodeSystem/data-absent-reason",
@@ -349,7 +349,7 @@ const maskedValue = {
       display: "Masked",
     },
   ],
-};
+});
 
 const identifyingPatterns = [
   /https?:\/\/|\bwww\./i, // URL
@@ -560,7 +560,7 @@ function maskDroppedValue(source: Record<string, unknown>, out: Record<string, u
   const hasValue = (object: Record<string, unknown>) =>
     Object.keys(object).some((key) => /^value[A-Z]/.test(key));
   if (hasValue(source) && !hasValue(out) && out.dataAbsentReason === undefined) {
-    out.dataAbsentReason = maskedValue;
+    out.dataAbsentReason = maskedValue();
   }
 }
 
