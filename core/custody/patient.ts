@@ -41,7 +41,7 @@ export type DeidentifiedPatient = {
   sex: Sex;
   /** "0-4" … "85-89", and "90+" for every age over 89. */
   ageBand: string;
-  /** The first three ZIP digits where Safe Harbor allows them, else null. */
+  /** The first three ZIP digits; "000" for the sparsely populated prefixes; null without a US ZIP. */
   zip3: string | null;
   /** The per-patient date shift applied, in days; secret, kept only with the encrypted record. */
   dateShiftDays: number;
