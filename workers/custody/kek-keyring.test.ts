@@ -114,6 +114,17 @@ describe("the local KEK keyring", () => {
     );
   });
 
+  it("creates one version 1 when many first wraps run at once", async () => {
+    const kes = openKekKeyring(path, { createIfMissing: true }).forCustodian(custodianA);
+    const keys = Array.from({ length: 20 }, () => generateDataKey());
+    const wrapped = await Promise.all(keys.map((key) => kes.wrap(key, patient)));
+    const unwrapped = await Promise.all(wrapped.map((key) => kes.unwrap(key, patient)));
+    expect(unwrapped.map((key) => Buffer.from(key).toString("hex"))).toEqual(
+      keys.map((key) => Buffer.from(key).toString("hex")),
+    );
+    expect(await openKekKeyring(path).versions(custodianA)).toEqual({ current: 1, versions: [1] });
+  });
+
   it("refuses to retire the current version", async () => {
     const keyring = openKekKeyring(path, { createIfMissing: true });
     await keyring.rotate(custodianA);

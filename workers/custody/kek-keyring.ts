@@ -85,9 +85,18 @@ export function openKekKeyring(path: string, options: KekKeyringOptions = {}): K
     return cache;
   };
 
+  // Changes to the file run one at a time: concurrent first wraps would otherwise each create a
+  // version 1. (One process writes the file; an operator's rotation elsewhere is read on demand.)
+  let writing: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(change: () => Promise<T>): Promise<T> => {
+    const run = writing.then(change, change);
+    writing = run.catch(() => undefined);
+    return run;
+  };
+
   const save = async (file: KeyringFile): Promise<void> => {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const temporary = `${path}.${process.pid}.tmp`;
+    const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     await chmod(temporary, 0o600);
     await rename(temporary, path);
@@ -114,14 +123,15 @@ export function openKekKeyring(path: string, options: KekKeyringOptions = {}): K
     );
   };
 
-  const currentVersion = async (custodianId: string): Promise<number> => {
-    const file = await load(true);
-    const existing = file.custodians[custodianId];
-    if (existing) return existing.current;
-    file.custodians[custodianId] = { current: 1, versions: { "1": newVersion() } };
-    await save(file);
-    return 1;
-  };
+  const currentVersion = (custodianId: string): Promise<number> =>
+    exclusive(async () => {
+      const file = await load(true);
+      const existing = file.custodians[custodianId];
+      if (existing) return existing.current;
+      file.custodians[custodianId] = { current: 1, versions: { "1": newVersion() } };
+      await save(file);
+      return 1;
+    });
 
   return {
     path,
@@ -158,37 +168,39 @@ export function openKekKeyring(path: string, options: KekKeyringOptions = {}): K
         },
       };
     },
-    async rotate(custodianId) {
-      const file = await load(true);
-      const keks = file.custodians[custodianId];
-      if (!keks) {
-        file.custodians[custodianId] = { current: 1, versions: { "1": newVersion() } };
+    rotate: (custodianId) =>
+      exclusive(async () => {
+        const file = await load(true);
+        const keks = file.custodians[custodianId];
+        if (!keks) {
+          file.custodians[custodianId] = { current: 1, versions: { "1": newVersion() } };
+          await save(file);
+          return 1;
+        }
+        const next = Math.max(...Object.keys(keks.versions).map(Number)) + 1;
+        keks.versions[String(next)] = newVersion();
+        keks.current = next;
         await save(file);
-        return 1;
-      }
-      const next = Math.max(...Object.keys(keks.versions).map(Number)) + 1;
-      keks.versions[String(next)] = newVersion();
-      keks.current = next;
-      await save(file);
-      return next;
-    },
-    async retire(custodianId, version) {
-      const file = await load(true);
-      const keks = file.custodians[custodianId];
-      if (!keks?.versions[String(version)]) {
-        throw new CustodyCryptoError(
-          "unknown-kek",
-          `custodian ${custodianId} has no KEK version ${version} to retire`,
-        );
-      }
-      if (keks.current === version) {
-        throw new Error(
-          `KEK version ${version} of custodian ${custodianId} is current: rotate first`,
-        );
-      }
-      delete keks.versions[String(version)];
-      await save(file);
-    },
+        return next;
+      }),
+    retire: (custodianId, version) =>
+      exclusive(async () => {
+        const file = await load(true);
+        const keks = file.custodians[custodianId];
+        if (!keks?.versions[String(version)]) {
+          throw new CustodyCryptoError(
+            "unknown-kek",
+            `custodian ${custodianId} has no KEK version ${version} to retire`,
+          );
+        }
+        if (keks.current === version) {
+          throw new Error(
+            `KEK version ${version} of custodian ${custodianId} is current: rotate first`,
+          );
+        }
+        delete keks.versions[String(version)];
+        await save(file);
+      }),
     async versions(custodianId) {
       const keks = (await load(true)).custodians[custodianId];
       if (!keks) return null;
