@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { Hex } from "viem";
 import { z } from "zod";
 import { canonicalJson, type Canonical } from "#core/canonical.ts";
+import { ServiceError } from "#core/errors.ts";
 import { auditBatchRoot } from "./merkle.ts";
 
 /** The `prev_hash` of the first entry. */
@@ -77,9 +78,10 @@ export type AuditEntry = {
   hash: Hex;
 };
 
-export class AuditEntryError extends Error {
+/** An entry the catalogue refuses: a 400 when the offending value came from a request. */
+export class AuditEntryError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super(400, message);
     this.name = "AuditEntryError";
   }
 }
@@ -198,12 +200,14 @@ export function createAuditVerifier(options: {
     batch = [];
   };
 
-  const feedAnchors = (entry: AuditEntry) => {
+  // Anchors are checked against the entries' content (their recomputed hashes), not the stored
+  // hash column: an anchor attests what each entry says.
+  const feedAnchors = (entry: AuditEntry, contentHash: Hex) => {
     for (;;) {
       const anchor = anchors[anchorIndex];
       if (!anchor || entry.seq < anchor.firstSeq) return;
       if (entry.seq <= anchor.lastSeq) {
-        batch.push({ seq: entry.seq, hash: entry.hash });
+        batch.push({ seq: entry.seq, hash: contentHash });
         return;
       }
       closeAnchor(anchor);
@@ -211,7 +215,7 @@ export function createAuditVerifier(options: {
     }
   };
 
-  const judge = async (entry: AuditEntry): Promise<ChainProblem | null> => {
+  const judge = async (entry: AuditEntry, contentHash: Hex): Promise<ChainProblem | null> => {
     const expectedSeq = previous ? previous.seq + 1n : 1n;
     if (entry.seq > expectedSeq) {
       return {
@@ -224,7 +228,7 @@ export function createAuditVerifier(options: {
             : `entries ${expectedSeq}–${entry.seq - 1n} are missing`,
       };
     }
-    const hashOk = auditEntryHash(entry).toLowerCase() === entry.hash.toLowerCase();
+    const hashOk = contentHash === entry.hash.toLowerCase();
     const expectedPrev = previous ? previous.hash : GENESIS_HASH;
     const linkOk = entry.prevHash.toLowerCase() === expectedPrev.toLowerCase();
     if (hashOk && linkOk) return null;
@@ -257,8 +261,9 @@ export function createAuditVerifier(options: {
   return {
     async push(entry) {
       entriesChecked += 1;
-      feedAnchors(entry);
-      if (chainProblem === null) chainProblem = await judge(entry);
+      const contentHash = auditEntryHash(entry);
+      feedAnchors(entry, contentHash);
+      if (chainProblem === null) chainProblem = await judge(entry, contentHash);
       previous = entry;
     },
     finish(head) {
