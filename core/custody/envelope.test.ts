@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
+  canonicalBytes,
   CustodyCryptoError,
   generateDataKey,
   NONCE_BYTES,
@@ -134,16 +135,23 @@ describe("sealJson and recordDigest", () => {
 
   it("digests equal content equally whatever its key order, and different content differently", () => {
     const key = generateDataKey();
-    const digest = recordDigest(key, binding, { a: 1, b: 2 });
-    expect(Buffer.from(recordDigest(key, binding, { b: 2, a: 1 })).equals(digest)).toBe(true);
-    expect(Buffer.from(recordDigest(key, binding, { a: 1, b: 3 })).equals(digest)).toBe(false);
+    const digest = recordDigest(key, binding, canonicalBytes({ a: 1, b: 2 }));
+    const reordered = recordDigest(key, binding, canonicalBytes({ b: 2, a: 1 }));
+    expect(Buffer.from(reordered).equals(digest)).toBe(true);
+    const changed = recordDigest(key, binding, canonicalBytes({ a: 1, b: 3 }));
+    expect(Buffer.from(changed).equals(digest)).toBe(false);
+    const moved = recordDigest(
+      key,
+      { ...binding, resourceId: "c".repeat(64) },
+      canonicalBytes({ a: 1, b: 2 }),
+    );
+    expect(Buffer.from(moved).equals(digest)).toBe(false);
   });
 
   it("keys the digest by the data key, so without the key it says nothing", () => {
-    const digest = recordDigest(generateDataKey(), binding, { a: 1 });
-    expect(Buffer.from(recordDigest(generateDataKey(), binding, { a: 1 })).equals(digest)).toBe(
-      false,
-    );
+    const digest = recordDigest(generateDataKey(), binding, canonicalBytes({ a: 1 }));
+    const otherKey = recordDigest(generateDataKey(), binding, canonicalBytes({ a: 1 }));
+    expect(Buffer.from(otherKey).equals(digest)).toBe(false);
   });
 
   it("derives the patient-reference salt from the data key alone", () => {

@@ -179,9 +179,14 @@ export function openRecord(
   }
 }
 
-/** Seals a JSON value in its canonical form, so equal values give equal plaintexts. */
+/** A JSON value's canonical UTF-8 bytes: equal values give equal plaintexts. */
+export function canonicalBytes(value: Canonical): Uint8Array {
+  return new Uint8Array(utf8(canonicalJson(value)));
+}
+
+/** Seals a JSON value in its canonical form. */
 export function sealJson(dataKey: Uint8Array, binding: RecordBinding, value: Canonical) {
-  return sealRecord(dataKey, binding, utf8(canonicalJson(value)));
+  return sealRecord(dataKey, binding, canonicalBytes(value));
 }
 
 export function openJson(
@@ -197,20 +202,28 @@ function deriveKey(dataKey: Uint8Array, purpose: string): Buffer {
   return Buffer.from(hkdfSync("sha256", dataKey, new Uint8Array(0), utf8(purpose), 32));
 }
 
+// Derived per data key object, and dropped with it: storing a patient digests every resource.
+const digestKeys = new WeakMap<Uint8Array, Buffer>();
+
 /**
- * A keyed digest of a record's content, for telling "the same record again" from "a changed record"
- * without decrypting what is stored (ciphertexts differ every time: the nonce is fresh). Keyed by the
- * patient's data key, so it says nothing once the key is destroyed.
+ * A keyed digest of a record's plaintext, for telling "the same record again" from "a changed
+ * record" without decrypting what is stored (ciphertexts differ every time: the nonce is fresh).
+ * Keyed by the patient's data key, so it says nothing once the key is destroyed.
  */
 export function recordDigest(
   dataKey: Uint8Array,
   binding: RecordBinding,
-  value: Canonical,
+  plaintext: Uint8Array,
 ): Uint8Array {
+  let digestKey = digestKeys.get(dataKey);
+  if (!digestKey) {
+    digestKey = deriveKey(dataKey, "consentry.record-digest.v1");
+    digestKeys.set(dataKey, digestKey);
+  }
   return new Uint8Array(
-    createHmac("sha256", deriveKey(dataKey, "consentry.record-digest.v1"))
+    createHmac("sha256", digestKey)
       .update(recordAssociatedData(binding, RECORD_FORMAT_VERSION))
-      .update(utf8(canonicalJson(value)))
+      .update(plaintext)
       .digest(),
   );
 }

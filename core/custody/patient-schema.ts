@@ -14,16 +14,32 @@ export const ageBands = [
   "90+",
 ] as const;
 
-const jsonValue: z.ZodType<Canonical> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number().finite(),
-    z.string(),
-    z.array(jsonValue),
-    z.record(jsonValue),
-  ]),
-);
+/** Where `value` stops being JSON (undefined, a function, NaN, a Date …), or null when it is JSON. */
+function findNonJson(value: unknown, path: string): string | null {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return null;
+  if (typeof value === "number") return Number.isFinite(value) ? null : `${path} is ${value}`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const problem = findNonJson(value[i], `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = findNonJson(item, `${path}.${key}`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  return `${path} is not JSON (${value instanceof Object ? value.constructor.name : typeof value})`;
+}
+
+// A hand-written check rather than a recursive zod union: this runs over every resource stored.
+const jsonObject = z.record(z.unknown()).superRefine((value, ctx) => {
+  const problem = findNonJson(value, "resource");
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be JSON: ${problem}` });
+}) as unknown as z.ZodType<Record<string, Canonical>>;
 
 const code = z
   .string()
@@ -49,7 +65,7 @@ export const deidentifiedPatientSchema = z.object({
         resourceId: keyedHash,
         resourceType: z.enum(ingestibleResourceTypes),
         codes: z.array(code).max(1000),
-        resource: z.record(jsonValue),
+        resource: jsonObject,
       }),
     )
     .max(100_000)

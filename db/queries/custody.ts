@@ -12,11 +12,13 @@ import {
   type ErasureReason,
 } from "#core/custody/audit.ts";
 import {
+  canonicalBytes,
   generateDataKey,
   openJson,
   PROFILE_RESOURCE_ID,
   recordDigest,
   sealJson,
+  sealRecord,
   type KeyEncryptionService,
   type RecordBinding,
   type WrappedDataKey,
@@ -196,8 +198,8 @@ export async function storePatients(
           pseudoId: patient.pseudoId,
           resourceId: resource.resourceId,
         };
-        const content = resource.resource as Canonical;
-        const digest = recordDigest(dataKey, binding, content);
+        const plaintext = canonicalBytes(resource.resource as Canonical);
+        const digest = recordDigest(dataKey, binding, plaintext);
         const storedDigest = digests?.get(resource.resourceId);
         if (storedDigest) {
           if (!Buffer.from(storedDigest).equals(digest)) {
@@ -208,7 +210,7 @@ export async function storePatients(
           }
           continue;
         }
-        const sealed = sealJson(dataKey, binding, content);
+        const sealed = sealRecord(dataKey, binding, plaintext);
         newRecords.push({
           patientId,
           resourceId: resource.resourceId,
@@ -478,7 +480,16 @@ export async function readCohortRecords(
       200,
     )) {
       const rows = await tx
-        .select()
+        .select({
+          patientId: records.patientId,
+          resourceId: records.resourceId,
+          resourceType: records.resourceType,
+          codes: records.codes,
+          formatVersion: records.formatVersion,
+          nonce: records.nonce,
+          ciphertext: records.ciphertext,
+          commitment: records.commitment,
+        })
         .from(records)
         .where(
           and(
