@@ -57,6 +57,7 @@ describe.each(engines)("custody on %s", (engine) => {
 
   afterAll(async () => {
     await database?.close();
+    await rm(dir ?? "", { recursive: true, force: true });
   });
 
   beforeEach(async () => {
