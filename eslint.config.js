@@ -55,14 +55,14 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            "#db/*",
-            "#contracts/*",
-            "#workers/*",
-            "#app/*",
-            "#server/*",
-            "../*",
-            "node:*",
-            "!node:crypto",
+            // A regex, not a group: gitignore-style groups read a leading "#" as a comment.
+            {
+              regex: "^#(db|contracts|workers|app|server)/",
+              message: "core/ imports no outer layer.",
+            },
+            { group: ["../*"], message: "core/ imports no outer layer; use #core/… inside core." },
+            // node:crypto is computation, not I/O: envelope encryption and hashing need it.
+            { group: ["node:*", "!node:crypto"], message: "core/ is pure: no I/O modules." },
           ],
         },
       ],

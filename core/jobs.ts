@@ -3,6 +3,8 @@ import { z } from "zod";
 
 export const jobCatalogue = {
   "offer.register": z.object({ offerId: z.string().uuid() }),
+  /** Rewrites patient_data_keys so erased patients' wrapped keys leave its pages (docs/erasure.md). */
+  "custody.compact-keys": z.object({ window: z.string().datetime() }),
 } as const;
 
 export type JobName = keyof typeof jobCatalogue;

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "./client.ts";
+import journal from "./migrations/meta/_journal.json" with { type: "json" };
 import { chainDeployments, chainEvents, indexedBlocks } from "./schema/chain.ts";
 import { createTestDatabase, engines } from "./testing.ts";
 
@@ -27,12 +28,18 @@ describe.each(engines)("database client on %s", (engine) => {
           where table_schema = 'public' order by table_name`,
     );
     expect(tables.map((table) => table.table_name)).toEqual([
+      "audit_anchors",
+      "audit_head",
+      "audit_log",
       "chain_deployments",
       "chain_events",
       "custodians",
       "indexed_blocks",
       "jobs",
       "offers",
+      "patient_data_keys",
+      "patients",
+      "records",
     ]);
   });
 
@@ -42,7 +49,7 @@ describe.each(engines)("database client on %s", (engine) => {
     const applied = await database.rows<{ hash: string }>(
       sql`select hash from drizzle.__drizzle_migrations`,
     );
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(journal.entries.length);
   });
 
   it("returns raw query rows as an array of objects", async () => {

@@ -42,7 +42,7 @@ describe.each(engines)("job runner on %s", (engine) => {
   ) =>
     createJobRunner<Context>({
       db: database.db,
-      tasks: { "offer.register": task },
+      tasks: { "offer.register": task, "custody.compact-keys": async () => {} },
       context: { label: "test context" },
       log: silentLogger,
       ...options,

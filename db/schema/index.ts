@@ -2,3 +2,5 @@ export * from "./custodians.ts";
 export * from "./offers.ts";
 export * from "./jobs.ts";
 export * from "./chain.ts";
+export * from "./custody.ts";
+export * from "./audit.ts";

@@ -1,8 +1,10 @@
 // Every job name mapped to its task (one task per file).
 import type { TaskList } from "../queue.ts";
 import type { TaskContext } from "../context.ts";
+import { compactKeysTask } from "./custody.compact-keys.ts";
 import { registerOfferTask } from "./offer.register.ts";
 
 export const tasks: TaskList<TaskContext> = {
   "offer.register": registerOfferTask,
+  "custody.compact-keys": compactKeysTask,
 };
