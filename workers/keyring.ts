@@ -3,14 +3,23 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import type { Address, Hex } from "viem";
+import { hexToBytes, type Address, type Hex } from "viem";
 
-type KeyringFile = { version: 1; custodians: Record<string, Hex> };
+type KeyringFile = {
+  version: 1;
+  custodians: Record<string, Hex>;
+  /** Per custodian: the HMAC keys de-identification uses (pseudonyms, date shifts). */
+  deidentification?: Record<string, { pseudonymKey: Hex; dateShiftKey: Hex }>;
+};
+
+export type DeidentificationKeys = { pseudonymKey: Uint8Array; dateShiftKey: Uint8Array };
 
 export type Keyring = {
   custodianKey(custodianId: string): Promise<Hex>;
   /** Creates the custodian's key on first use; returns its address. */
   ensureCustodianKey(custodianId: string): Promise<Address>;
+  /** The custodian's de-identification keys, created on first use (two distinct 32-byte keys). */
+  deidentificationKeys(custodianId: string): Promise<DeidentificationKeys>;
 };
 
 export function openFileKeyring(path: string): Keyring {
@@ -44,6 +53,20 @@ export function openFileKeyring(path: string): Keyring {
       const key = (await load()).custodians[custodianId];
       if (!key) throw new Error(`no signing key for custodian ${custodianId} in ${path}`);
       return key;
+    },
+    async deidentificationKeys(custodianId) {
+      const file = await load();
+      file.deidentification ??= {};
+      let keys = file.deidentification[custodianId];
+      if (!keys) {
+        keys = { pseudonymKey: generatePrivateKey(), dateShiftKey: generatePrivateKey() };
+        file.deidentification[custodianId] = keys;
+        await save(file);
+      }
+      return {
+        pseudonymKey: hexToBytes(keys.pseudonymKey),
+        dateShiftKey: hexToBytes(keys.dateShiftKey),
+      };
     },
     async ensureCustodianKey(custodianId) {
       const file = await load();
