@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { listDeployments } from "#db/queries/chain.ts";
 import { systemContracts } from "#contracts/system.ts";
+import { DataDirBusyError, lockDataDir } from "./data-dir-lock.ts";
 import { parseEnv } from "./env.ts";
 import type { Progress } from "./progress.ts";
 import { startRuntime, type Runtime } from "./runtime.ts";
@@ -49,5 +50,23 @@ describe("the embedded runtime", () => {
     await rm(join(dataDir, "chain"), { recursive: true, force: true });
 
     await expect(start(dataDir)).rejects.toThrow(/the chain was reset while the database was kept/);
+  });
+});
+
+describe("the embedded data directory", () => {
+  it("is refused to a second process while the first runs, and free again after it stops", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "consentry-lock-"));
+    try {
+      // Another live process (our parent) holds it.
+      await writeFile(join(dataDir, "consentry.pid"), `${process.ppid}\n`);
+      await expect(lockDataDir(dataDir)).rejects.toBeInstanceOf(DataDirBusyError);
+      // A lock left by a dead process is taken over.
+      await writeFile(join(dataDir, "consentry.pid"), "2147483646\n");
+      const lock = await lockDataDir(dataDir);
+      await lock.release();
+      await expect(lockDataDir(dataDir).then((again) => again.release())).resolves.toBeUndefined();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,6 +20,7 @@ import { createIndexer, type Indexer } from "#workers/indexer.ts";
 import { openFileKeyring, type Keyring } from "#workers/keyring.ts";
 import { createJobRunner, type JobRunner } from "#workers/queue.ts";
 import { tasks } from "#workers/tasks/index.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import type { Env } from "./env.ts";
 import type { Progress } from "./progress.ts";
 
@@ -62,6 +63,10 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
 
   try {
     await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
+    if (!env.DATABASE_URL) {
+      const lock = await lockDataDir(env.dataDir);
+      stack.push(() => lock.release());
+    }
 
     const database = await progress.step(
       env.DATABASE_URL
