@@ -1,10 +1,14 @@
 // What the server hands every loader and action: the services, never a raw environment.
 import type { Logger } from "#core/log.ts";
 import type { Db } from "#db/client.ts";
+import type { KekKeyring } from "#workers/custody/kek-keyring.ts";
+import type { Keyring } from "#workers/keyring.ts";
 
 export type AppServices = {
   db: Db;
   log: Logger;
+  /** Custodians' key-encryption keys and de-identification keys, for ingest. */
+  custody: { kekKeyring: KekKeyring; keyring: Keyring };
 };
 
 declare module "@remix-run/node" {

@@ -41,6 +41,7 @@ export function Layout({ children }: { children: ReactNode }) {
               Catalogue
             </NavLink>
             <NavLink to="/custodian/offers/new">Publish an offer</NavLink>
+            <NavLink to="/custodian/ingest">Ingest records</NavLink>
           </nav>
         </header>
         <main>{children}</main>

@@ -1,7 +1,10 @@
 // The custodian's journey: publish a dataset offer, watch it reach the chain, and find it again in
 // the catalogue, also after the product restarts and with JavaScript switched off.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Page } from "@playwright/test";
+import { syntheaBundleFiles, syntheaDir } from "#core/fhir/synthea.fixtures.ts";
 import { demoCustodians } from "#db/seed.ts";
 import { expect, test } from "./fixtures/product.ts";
 
@@ -238,5 +241,49 @@ test.describe("without JavaScript", () => {
         { timeout: 1_000 },
       );
     }).toPass({ timeout: CHAIN_TIMEOUT_MS });
+  });
+});
+
+test.describe("ingesting records", () => {
+  test.use({
+    // A refused bundle is answered with 422, which Chromium logs as a failed resource.
+    expectedConsoleErrors: [/Failed to load resource: the server responded with a status of 422/],
+  });
+
+  test("a custodian uploads FHIR bundles: good ones are stored, a broken one is refused with its fault, and a second upload adds nothing", async ({
+    page,
+  }) => {
+    test.skip(!syntheaDir, "the shared Synthea sample is absent");
+    const bundles = syntheaBundleFiles()
+      .slice(0, 2)
+      .map((name) => ({
+        name,
+        mimeType: "application/json",
+        buffer: readFileSync(join(syntheaDir ?? "", "bundles", name)),
+      }));
+    const broken = {
+      name: "broken.json",
+      mimeType: "application/json",
+      buffer: Buffer.from('{"resourceType": "Bundle", "type": "transaction", "entry": ['),
+    };
+
+    await page.goto("/custodian/ingest");
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+    await page.getByLabel("Custodian").selectOption({ label: "St Mary's University Hospital" });
+    await page.getByLabel("Bundles (.json)").setInputFiles([...bundles, broken]);
+    await page.getByRole("button", { name: "Ingest" }).click();
+
+    const rows = page.getByTestId("ingest-result");
+    await expect(rows).toHaveCount(3, { timeout: 30_000 });
+    await expect(rows.nth(0)).toContainText(/stored\s*\d+ records added, 0 already stored/);
+    await expect(rows.nth(1)).toContainText(/stored\s*\d+ records added, 0 already stored/);
+    await expect(rows.nth(2)).toContainText("refused");
+    await expect(rows.nth(2)).toContainText("The file is not valid JSON: at line 1");
+
+    await page.getByLabel("Bundles (.json)").setInputFiles(bundles);
+    await page.getByRole("button", { name: "Ingest" }).click();
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(0)).toContainText(/0 records added, \d+ already stored/);
+    await expect(rows.nth(1)).toContainText(/0 records added, \d+ already stored/);
   });
 });

@@ -57,7 +57,11 @@ async function main() {
     try {
       web = await progress.step(`Starting the web server on ${env.HOST}:${env.PORT}`, () =>
         startWebServer({
-          services: { db: runtime.database.db, log: runtime.log.child("web") },
+          services: {
+            db: runtime.database.db,
+            log: runtime.log.child("web"),
+            custody: { kekKeyring: runtime.kekKeyring, keyring: runtime.keyring },
+          },
           host: env.HOST,
           port: env.PORT,
           rootDir,

@@ -17,6 +17,7 @@ import {
 } from "#db/queries/custodians.ts";
 import { seedDemo } from "#db/seed.ts";
 import { createIndexer, type Indexer } from "#workers/indexer.ts";
+import { openKekKeyring, type KekKeyring } from "#workers/custody/kek-keyring.ts";
 import { openFileKeyring, type Keyring } from "#workers/keyring.ts";
 import { createJobRunner, type JobRunner } from "#workers/queue.ts";
 import { tasks } from "#workers/tasks/index.ts";
@@ -33,6 +34,7 @@ export type Runtime = {
   chain: ChainClient;
   deployment: Deployment;
   keyring: Keyring;
+  kekKeyring: KekKeyring;
   runner: JobRunner | null;
   indexer: Indexer | null;
   stop(): Promise<void>;
@@ -90,6 +92,9 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
     if (anvil) stack.push(() => anvil.stop());
 
     const keyring = openFileKeyring(join(env.dataDir, "keyring.json"));
+    const kekKeyring = openKekKeyring(join(env.dataDir, "kek-keyring.json"), {
+      createIfMissing: true,
+    });
 
     const deployment = await withBootstrapLock(database, async () => {
       await progress.step("Applying database migrations", () => database.migrate());
@@ -140,7 +145,18 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       stack.push(() => started.stop());
     }
 
-    return { env, log, database, chain, deployment, keyring, runner, indexer, stop: stopAll };
+    return {
+      env,
+      log,
+      database,
+      chain,
+      deployment,
+      keyring,
+      kekKeyring,
+      runner,
+      indexer,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
