@@ -201,7 +201,7 @@ export type ConsentDeployment = {
 export type DeployConsentContractsOptions = {
   rpcUrl: string;
   deployerKey: Hex;
-  /** Holds DEFAULT_ADMIN_ROLE and PAUSER_ROLE; the deployer when omitted. */
+  /** Holds DEFAULT_ADMIN_ROLE and PAUSER_ROLE on both contracts; the deployer when omitted. */
   admin?: Address;
   /** Holds RELAYER_ROLE; none when omitted (the admin can grant it later). */
   relayer?: Address;
@@ -226,20 +226,22 @@ export async function deployConsentContracts(
     return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber };
   }
 
+  const admin = options.admin ?? account.address;
   const registry = await deployed(
     "ConsentRegistry",
     await walletClient.deployContract({
       abi: consentRegistryAbi,
       bytecode: consentRegistryBytecode,
-      args: [
-        options.admin ?? account.address,
-        options.relayer ?? "0x0000000000000000000000000000000000000000",
-      ],
+      args: [admin, options.relayer ?? "0x0000000000000000000000000000000000000000"],
     }),
   );
   const careGrants = await deployed(
     "CareGrants",
-    await walletClient.deployContract({ abi: careGrantsAbi, bytecode: careGrantsBytecode }),
+    await walletClient.deployContract({
+      abi: careGrantsAbi,
+      bytecode: careGrantsBytecode,
+      args: [admin],
+    }),
   );
   return {
     chainId,

@@ -168,6 +168,7 @@ const ROLES: Record<StudyRole, { contract: keyof StudyAddresses; role: Hex }> = 
   siteWorker: { contract: "resultRegistry", role: role("SITE_WORKER_ROLE") },
 };
 const DEFAULT_ADMIN_ROLE: Hex = `0x${"00".repeat(32)}`;
+const PAUSER_ROLE = role("PAUSER_ROLE");
 
 function nameAt<T extends readonly string[]>(names: T, index: number): T[number] {
   const name = names[index];
@@ -179,7 +180,10 @@ function nameAt<T extends readonly string[]>(names: T, index: number): T[number]
 export type DeployStudyContractsOptions = {
   rpcUrl: string;
   deployerKey: Hex;
-  /** Holds every contract's DEFAULT_ADMIN_ROLE (and mints the test stablecoin); the deployer when omitted. */
+  /**
+   * Holds every contract's DEFAULT_ADMIN_ROLE (and mints the test stablecoin) and PAUSER_ROLE (all but the
+   * stablecoin); the deployer when omitted.
+   */
   admin?: Address;
   /** Where released payments go, less the custodian's fee; the admin when omitted. */
   payoutPool?: Address;
@@ -189,7 +193,8 @@ export type DeployStudyContractsOptions = {
 
 /**
  * Deploys the credential registry, board, test stablecoin, escrow, licence and result registry, lets the licence
- * release escrowed payments, and hands every admin role to `admin` (the deployer keeps none when they differ).
+ * release escrowed payments, and hands every admin and pauser role to `admin` (the deployer keeps none when they
+ * differ).
  */
 export async function deployStudyContracts(
   options: DeployStudyContractsOptions,
@@ -294,26 +299,31 @@ export async function deployStudyContracts(
     resultRegistry: resultRegistry.address,
   };
   if (admin !== getAddress(deployer)) {
-    // Every study contract is an AccessControl: one ABI serves for the hand-over.
+    // Every study contract is an AccessControl: one ABI serves for the hand-over. The admin role goes last, as
+    // granting the others needs it; every contract but the test stablecoin can be paused.
     for (const [name, address] of Object.entries(addresses)) {
-      await mined(
-        `Granting ${name}'s admin role to ${admin}`,
-        await walletClient.writeContract({
-          address,
-          abi: studyEscrowAbi,
-          functionName: "grantRole",
-          args: [DEFAULT_ADMIN_ROLE, admin],
-        }),
-      );
-      await mined(
-        `Renouncing ${name}'s admin role`,
-        await walletClient.writeContract({
-          address,
-          abi: studyEscrowAbi,
-          functionName: "renounceRole",
-          args: [DEFAULT_ADMIN_ROLE, deployer],
-        }),
-      );
+      const roles =
+        name === "stablecoin" ? [DEFAULT_ADMIN_ROLE] : [PAUSER_ROLE, DEFAULT_ADMIN_ROLE];
+      for (const handedOver of roles) {
+        await mined(
+          `Granting ${name}'s role ${handedOver} to ${admin}`,
+          await walletClient.writeContract({
+            address,
+            abi: studyEscrowAbi,
+            functionName: "grantRole",
+            args: [handedOver, admin],
+          }),
+        );
+        await mined(
+          `Renouncing ${name}'s role ${handedOver}`,
+          await walletClient.writeContract({
+            address,
+            abi: studyEscrowAbi,
+            functionName: "renounceRole",
+            args: [handedOver, deployer],
+          }),
+        );
+      }
     }
   }
 

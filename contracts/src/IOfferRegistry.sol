@@ -27,12 +27,23 @@ interface IOfferRegistry {
     /// @notice The role an account needs to register offers, granted by the admin.
     function CUSTODIAN_ROLE() external view returns (bytes32);
 
+    /// @notice The role that may pause registration in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice Registers an offer on behalf of the calling custodian.
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` when the caller lacks `CUSTODIAN_ROLE`,
-    /// `EmptyOfferId`, `EmptyMetadataHash`, or `OfferAlreadyRegistered` when the id is taken.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` when the caller lacks `CUSTODIAN_ROLE`, `EnforcedPause`
+    /// while paused, `EmptyOfferId`, `EmptyMetadataHash`, or `OfferAlreadyRegistered` when the id is taken.
     /// @param offerId The offer's id, non-zero and not yet registered.
     /// @param metadataHash The hash of the offer's off-chain metadata, non-zero.
     function registerOffer(bytes32 offerId, bytes32 metadataHash) external;
+
+    /// @notice Stops new registrations. Registered offers stay readable.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets registrations through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice Returns a registered offer; all fields are zero when the offer is unknown.
     /// @param offerId The offer's id.

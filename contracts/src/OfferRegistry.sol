@@ -2,14 +2,18 @@
 pragma solidity ^0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IOfferRegistry} from "./IOfferRegistry.sol";
 
 /// @title OfferRegistry
 /// @notice Custodians register data offers; the admin decides who is a custodian.
-contract OfferRegistry is IOfferRegistry, AccessControl {
+contract OfferRegistry is IOfferRegistry, AccessControl, Pausable {
     /// @inheritdoc IOfferRegistry
     bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
+
+    /// @inheritdoc IOfferRegistry
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     struct Offer {
         address custodian;
@@ -19,14 +23,25 @@ contract OfferRegistry is IOfferRegistry, AccessControl {
 
     mapping(bytes32 offerId => Offer offer) private _offers;
 
-    /// @param admin The account that may grant and revoke roles, custodians included.
+    /// @param admin The account that may grant and revoke roles, custodians included; it may also pause.
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
     }
 
     /// @inheritdoc IOfferRegistry
-    function registerOffer(bytes32 offerId, bytes32 metadataHash) external onlyRole(CUSTODIAN_ROLE) {
+    function registerOffer(bytes32 offerId, bytes32 metadataHash) external onlyRole(CUSTODIAN_ROLE) whenNotPaused {
         _register(offerId, _msgSender(), metadataHash);
+    }
+
+    /// @inheritdoc IOfferRegistry
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IOfferRegistry
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @inheritdoc IOfferRegistry

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {IOfferRegistry} from "../src/IOfferRegistry.sol";
@@ -28,9 +29,21 @@ contract OfferRegistryTest {
         registry.grantRole(custodianRole, otherCustodian);
     }
 
+    function _pause() internal {
+        vm.prank(admin);
+        registry.pause();
+    }
+
     function test_constructor_grantsDefaultAdminRoleToAdmin() public view {
         vm.assertTrue(registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), admin), "admin holds DEFAULT_ADMIN_ROLE");
         vm.assertFalse(registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), address(this)), "deployer is not admin");
+    }
+
+    function test_constructor_grantsPauserRoleToAdminOnly() public view {
+        vm.assertTrue(registry.hasRole(registry.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(registry.hasRole(registry.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(registry.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(registry.paused(), "starts unpaused");
     }
 
     function test_grantRole_revertsWhenCallerIsNotAdmin() public {
@@ -154,6 +167,82 @@ contract OfferRegistryTest {
 
         (address storedCustodian,,) = registry.offerOf(offerId);
         vm.assertEq(storedCustodian, address(0), "nothing was registered");
+    }
+
+    function test_registerOffer_revertsWhenPaused() public {
+        _pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(custodian);
+        registry.registerOffer(OFFER_ID, METADATA_HASH);
+
+        vm.prank(admin);
+        registry.unpause();
+        vm.prank(custodian);
+        registry.registerOffer(OFFER_ID, METADATA_HASH);
+        (address storedCustodian,,) = registry.offerOf(OFFER_ID);
+        vm.assertEq(storedCustodian, custodian, "registered after unpause");
+    }
+
+    function test_offerOf_worksWhilePaused() public {
+        vm.prank(custodian);
+        registry.registerOffer(OFFER_ID, METADATA_HASH);
+        _pause();
+        (address storedCustodian, bytes32 storedHash,) = registry.offerOf(OFFER_ID);
+        vm.assertEq(storedCustodian, custodian, "custodian");
+        vm.assertEq(storedHash, METADATA_HASH, "metadata hash");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_pause_stopsRegistrationAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit Pausable.Paused(admin);
+        _pause();
+        vm.assertTrue(registry.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, custodian, registry.PAUSER_ROLE()
+            )
+        );
+        vm.prank(custodian);
+        registry.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        _pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        _pause();
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        registry.unpause();
+        vm.assertFalse(registry.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = registry.PAUSER_ROLE();
+        vm.prank(admin);
+        registry.grantRole(pauserRole, stranger);
+        vm.prank(stranger);
+        registry.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        registry.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        registry.unpause();
     }
 
     function test_offerOf_returnsZerosForUnknownOffer() public view {

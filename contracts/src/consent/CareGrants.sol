@@ -1,24 +1,45 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity ^0.8.30;
 
-import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {ICareGrants} from "./ICareGrants.sol";
 
 /// @title CareGrants
-/// @notice Patients grant and revoke care providers' access per condition. Nobody else can change a grant.
-contract CareGrants is ICareGrants, Context {
+/// @notice Patients grant and revoke care providers' access per condition. Nobody else can change a grant; the
+/// admin's roles only pause new grants.
+contract CareGrants is ICareGrants, AccessControl, Pausable {
+    /// @inheritdoc ICareGrants
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
     mapping(address patient => mapping(address provider => mapping(uint32 condition => uint64 expiresAt))) private
         _expiries;
 
+    /// @param admin Holds DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
+    }
+
     /// @inheritdoc ICareGrants
-    function grantCareAccess(address provider, uint32 condition, uint64 expiresAt) external {
+    function grantCareAccess(address provider, uint32 condition, uint64 expiresAt) external whenNotPaused {
         _grant(_msgSender(), provider, condition, expiresAt);
     }
 
     /// @inheritdoc ICareGrants
     function revokeCareAccess(address provider, uint32 condition) external {
         _revoke(_msgSender(), provider, condition);
+    }
+
+    /// @inheritdoc ICareGrants
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc ICareGrants
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @inheritdoc ICareGrants
@@ -29,6 +50,11 @@ contract CareGrants is ICareGrants, Context {
     /// @inheritdoc ICareGrants
     function careAccessExpiry(address patient, address provider, uint32 condition) external view returns (uint64) {
         return _expiries[patient][provider][condition];
+    }
+
+    /// @inheritdoc AccessControl
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(ICareGrants).interfaceId || super.supportsInterface(interfaceId);
     }
 
     /// @dev The one place where grants are made or extended.

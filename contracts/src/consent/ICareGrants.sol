@@ -40,19 +40,31 @@ interface ICareGrants {
     /// @param condition The condition.
     error CareGrantNotFound(address patient, address provider, uint32 condition);
 
+    /// @notice The role that may pause new grants in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice Grants `provider` access to the caller's records for `condition` until `expiresAt`, or replaces the
     /// expiry of an existing grant.
-    /// @dev Reverts with `InvalidProvider`, `EmptyCondition` or `ExpiryNotInFuture`.
+    /// @dev Reverts with `EnforcedPause` while paused, `InvalidProvider`, `EmptyCondition` or `ExpiryNotInFuture`.
     /// @param provider The care provider, neither zero nor the caller.
     /// @param condition The condition's MONDO number, non-zero.
     /// @param expiresAt The first second at which the grant no longer holds, after now.
     function grantCareAccess(address provider, uint32 condition, uint64 expiresAt) external;
 
-    /// @notice Revokes `provider`'s access to the caller's records for `condition`, at once.
+    /// @notice Revokes `provider`'s access to the caller's records for `condition`, at once. Works while paused.
     /// @dev Reverts with `CareGrantNotFound` when there is nothing to revoke (an expired grant can still be revoked).
     /// @param provider The care provider.
     /// @param condition The condition's MONDO number.
     function revokeCareAccess(address provider, uint32 condition) external;
+
+    /// @notice Stops new grants and changes of expiry. Revocations and views keep working: a patient can always
+    /// take access back.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets grants through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice Whether `provider` may read `patient`'s records for `condition` now: granted, not revoked, not expired.
     /// @param patient The patient.

@@ -2,26 +2,32 @@
 pragma solidity ^0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {ICredentialRegistry} from "./ICredentialRegistry.sol";
 
 /// @title CredentialRegistry
 /// @notice Issuers attest researchers' GA4GH visas; the admin decides who is an issuer.
-contract CredentialRegistry is ICredentialRegistry, AccessControl {
+contract CredentialRegistry is ICredentialRegistry, AccessControl, Pausable {
     /// @inheritdoc ICredentialRegistry
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
 
+    /// @inheritdoc ICredentialRegistry
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
     mapping(address researcher => mapping(VisaType visaType => Credential credential)) private _credentials;
 
-    /// @param admin The account that may grant and revoke roles and revoke any visa.
+    /// @param admin The account that may grant and revoke roles and revoke any visa; it may also pause.
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
     }
 
     /// @inheritdoc ICredentialRegistry
     function issueCredential(address researcher, VisaType visaType, bytes32 valueHash, uint64 expiresAt)
         external
         onlyRole(ISSUER_ROLE)
+        whenNotPaused
     {
         _issue(researcher, visaType, _msgSender(), valueHash, expiresAt);
     }
@@ -29,6 +35,16 @@ contract CredentialRegistry is ICredentialRegistry, AccessControl {
     /// @inheritdoc ICredentialRegistry
     function revokeCredential(address researcher, VisaType visaType) external {
         _revoke(researcher, visaType, _msgSender());
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc ICredentialRegistry
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @inheritdoc ICredentialRegistry

@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {ICredentialRegistry} from "./ICredentialRegistry.sol";
 import {IDataLicence} from "./IDataLicence.sol";
@@ -12,11 +13,13 @@ import {IStudyEscrow} from "./IStudyEscrow.sol";
 /// @title DataLicence
 /// @notice Non-transferable, expiring ERC-1155 study licences. Tokens only ever move by mint (to the study's
 /// researcher) and by the board's revocation (a burn): the public transfer and approval functions always revert.
-contract DataLicence is IDataLicence, ERC1155, AccessControl {
+contract DataLicence is IDataLicence, ERC1155, AccessControl, Pausable {
     /// @inheritdoc IDataLicence
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
     /// @inheritdoc IDataLicence
     bytes32 public constant BOARD_ROLE = keccak256("BOARD_ROLE");
+    /// @inheritdoc IDataLicence
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @inheritdoc IDataLicence
     ICredentialRegistry.VisaType public constant REQUIRED_VISA = ICredentialRegistry.VisaType.ResearcherStatus;
 
@@ -29,7 +32,7 @@ contract DataLicence is IDataLicence, ERC1155, AccessControl {
 
     mapping(bytes32 studyId => Licence licence) private _licences;
 
-    /// @param admin The account that may grant and revoke roles (`MINTER_ROLE`, `BOARD_ROLE`).
+    /// @param admin The account that may grant and revoke roles (`MINTER_ROLE`, `BOARD_ROLE`); it may also pause.
     /// @param board_ The board whose approval a licence needs.
     /// @param credentialRegistry_ The registry asked whether the researcher holds `REQUIRED_VISA`.
     /// @param escrow_ The escrow that holds the study's payment; it must grant this contract `LICENCE_ROLE`.
@@ -37,13 +40,14 @@ contract DataLicence is IDataLicence, ERC1155, AccessControl {
         ERC1155("")
     {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
         board = board_;
         credentialRegistry = credentialRegistry_;
         escrow = escrow_;
     }
 
     /// @inheritdoc IDataLicence
-    function mintLicence(bytes32 studyId) external {
+    function mintLicence(bytes32 studyId) external whenNotPaused {
         IEthicsBoard.StudyRequest memory request = board.requestOf(studyId);
         if (request.status != IEthicsBoard.StudyStatus.Approved) revert StudyNotApproved(studyId, request.status);
         if (_licences[studyId].researcher != address(0)) revert LicenceAlreadyMinted(studyId);
@@ -83,6 +87,16 @@ contract DataLicence is IDataLicence, ERC1155, AccessControl {
         licence.revoked = true;
         _burn(researcher, uint256(studyId), 1);
         emit LicenceRevoked(studyId, researcher, _msgSender(), reasonHash);
+    }
+
+    /// @inheritdoc IDataLicence
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IDataLicence
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @notice Always reverts: a licence stays with its researcher.

@@ -2,18 +2,22 @@
 pragma solidity ^0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {ICredentialRegistry} from "./ICredentialRegistry.sol";
 import {IEthicsBoard} from "./IEthicsBoard.sol";
 
 /// @title EthicsBoard
 /// @notice M-of-N board decisions on study requests; the admin manages the members and the quorum.
-contract EthicsBoard is IEthicsBoard, AccessControl {
+contract EthicsBoard is IEthicsBoard, AccessControl, Pausable {
     /// @inheritdoc IEthicsBoard
     uint256 public constant MAX_MEMBERS = 32;
 
     /// @inheritdoc IEthicsBoard
     ICredentialRegistry.VisaType public constant REQUIRED_VISA = ICredentialRegistry.VisaType.ResearcherStatus;
+
+    /// @inheritdoc IEthicsBoard
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     /// @dev One member's vote; fits one storage slot, so counting a request reads one slot per ballot.
     struct Ballot {
@@ -33,10 +37,11 @@ contract EthicsBoard is IEthicsBoard, AccessControl {
     mapping(bytes32 studyId => StudyRequest request) private _requests;
     mapping(bytes32 studyId => Ballot[] ballots) private _ballots;
 
-    /// @param admin The account that manages members and quorum and may grant and revoke roles.
+    /// @param admin The account that manages members and quorum and may grant and revoke roles; it may also pause.
     /// @param credentialRegistry_ The registry asked whether a researcher holds `REQUIRED_VISA`.
     constructor(address admin, ICredentialRegistry credentialRegistry_) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
         credentialRegistry = credentialRegistry_;
     }
 
@@ -72,13 +77,23 @@ contract EthicsBoard is IEthicsBoard, AccessControl {
     }
 
     /// @inheritdoc IEthicsBoard
-    function submitRequest(bytes32 studyId, StudyTerms calldata terms) external {
+    function submitRequest(bytes32 studyId, StudyTerms calldata terms) external whenNotPaused {
         _submit(studyId, _msgSender(), terms);
     }
 
     /// @inheritdoc IEthicsBoard
-    function vote(bytes32 studyId, bool approve, bytes32 reasonHash) external {
+    function vote(bytes32 studyId, bool approve, bytes32 reasonHash) external whenNotPaused {
         _vote(studyId, _msgSender(), approve, reasonHash);
+    }
+
+    /// @inheritdoc IEthicsBoard
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IEthicsBoard
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @inheritdoc IEthicsBoard

@@ -63,19 +63,30 @@ interface ICredentialRegistry {
     /// @notice The role an account needs to issue visas: custodians and the board, granted by the admin.
     function ISSUER_ROLE() external view returns (bytes32);
 
+    /// @notice The role that may pause issuing in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice Issues a visa to a researcher, replacing any earlier one of the same type (a renewal).
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `ISSUER_ROLE`, `InvalidResearcher`,
-    /// `EmptyValueHash` or `ExpiryNotInFuture`.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `ISSUER_ROLE`, `EnforcedPause` while paused,
+    /// `InvalidResearcher`, `EmptyValueHash` or `ExpiryNotInFuture`.
     /// @param researcher The researcher's account, non-zero.
     /// @param visaType The visa's type.
     /// @param valueHash The hash of the visa's off-chain value, non-zero.
     /// @param expiresAt The first timestamp at which the visa no longer counts, after the current block's.
     function issueCredential(address researcher, VisaType visaType, bytes32 valueHash, uint64 expiresAt) external;
 
-    /// @notice Revokes a researcher's visa at once.
+    /// @notice Revokes a researcher's visa at once. Works while paused.
     /// @dev Reverts with `UnknownCredential`, `CredentialAlreadyRevoked`, or `NotCredentialIssuer` when the
     /// caller neither issued this visa nor holds `DEFAULT_ADMIN_ROLE`.
     function revokeCredential(address researcher, VisaType visaType) external;
+
+    /// @notice Stops issuing and renewing visas. Revocations and views keep working: a visa can always be withdrawn.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets issuing through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice Whether the researcher holds a visa of this type that was issued, is not revoked and has not expired.
     function hasLiveCredential(address researcher, VisaType visaType) external view returns (bool);

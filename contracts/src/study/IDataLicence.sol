@@ -72,6 +72,9 @@ interface IDataLicence {
     /// @notice The role an account needs to revoke licences: the ethics board's executor.
     function BOARD_ROLE() external view returns (bytes32);
 
+    /// @notice The role that may pause minting in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice The visa a researcher must hold, live, to get and use a licence.
     function REQUIRED_VISA() external view returns (ICredentialRegistry.VisaType);
 
@@ -85,14 +88,23 @@ interface IDataLicence {
     function escrow() external view returns (IStudyEscrow);
 
     /// @notice Mints the study's licence to its researcher and releases the study's payment from escrow.
-    /// @dev Reverts with `StudyNotApproved`, `LicenceAlreadyMinted`, `NotAllowedToMint` (caller neither the
-    /// researcher nor a `MINTER_ROLE` holder), `CredentialNotLive` or `PaymentMissing`.
+    /// @dev Reverts with `EnforcedPause` while this contract or the escrow is paused, `StudyNotApproved`,
+    /// `LicenceAlreadyMinted`, `NotAllowedToMint` (caller neither the researcher nor a `MINTER_ROLE` holder),
+    /// `CredentialNotLive` or `PaymentMissing`.
     function mintLicence(bytes32 studyId) external;
 
-    /// @notice Revokes the study's licence at once and burns its token.
+    /// @notice Revokes the study's licence at once and burns its token. Works while paused.
     /// @dev Reverts with `AccessControlUnauthorizedAccount` without `BOARD_ROLE`, `EmptyRevocationReason`,
     /// `UnknownLicence` or `LicenceAlreadyRevoked`.
     function revokeLicence(bytes32 studyId, bytes32 reasonHash) external;
+
+    /// @notice Stops minting. The board's revocations and views keep working: a licence can always be withdrawn.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets minting through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice Whether the researcher holds a live licence for the study, with the scope and expiry granted.
     /// @return live True while the licence is the researcher's, unrevoked, unexpired, and the researcher's

@@ -178,6 +178,9 @@ interface IEthicsBoard {
     /// @notice The registry asked whether a researcher holds the required visa.
     function credentialRegistry() external view returns (ICredentialRegistry);
 
+    /// @notice The role that may pause filing and voting in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice Admits a member; it may vote on requests filed from now on.
     /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, `InvalidMember`,
     /// `AlreadyMember` or `BoardFull`.
@@ -194,17 +197,28 @@ interface IEthicsBoard {
     function setQuorum(uint16 newQuorum) external;
 
     /// @notice Files a study request on behalf of the calling researcher.
-    /// @dev Reverts with `EmptyStudyId`, `StudyAlreadyRequested`, `EmptyScopeHash`, `InvalidCustodian`,
-    /// `ZeroPrice`, `ZeroLicenceDuration`, `DeadlineNotInFuture`, `QuorumNotSet` or `CredentialNotLive`.
+    /// @dev Reverts with `EnforcedPause` while paused, `EmptyStudyId`, `StudyAlreadyRequested`, `EmptyScopeHash`,
+    /// `InvalidCustodian`, `ZeroPrice`, `ZeroLicenceDuration`, `DeadlineNotInFuture`, `QuorumNotSet` or
+    /// `CredentialNotLive`.
     /// @param studyId The study's id, non-zero and not yet taken; the licence's token id is `uint256(studyId)`.
     function submitRequest(bytes32 studyId, StudyTerms calldata terms) external;
 
     /// @notice Votes on a pending request; the vote that brings one side to the quorum decides it.
-    /// @dev Reverts with `UnknownStudy`, `RequestAlreadyDecided`, `RequestExpired`, `NotBoardMember`,
-    /// `NotEligibleVoter`, `AlreadyVoted` or `EmptyReasonHash`.
+    /// @dev Reverts with `EnforcedPause` while paused, `UnknownStudy`, `RequestAlreadyDecided`, `RequestExpired`,
+    /// `NotBoardMember`, `NotEligibleVoter`, `AlreadyVoted` or `EmptyReasonHash`.
     /// @param approve True to approve, false to reject.
     /// @param reasonHash The hash of the member's written reasons, non-zero.
     function vote(bytes32 studyId, bool approve, bytes32 reasonHash) external;
+
+    /// @notice Stops filing requests and voting. Views and the admin's management of members and quorum keep
+    /// working. A pending request's decision deadline keeps running: one that passes while paused expires, and its
+    /// payment becomes refundable.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets filing and voting through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice Where the request stands now, `Expired` included.
     function statusOf(bytes32 studyId) external view returns (StudyStatus);

@@ -54,14 +54,26 @@ interface IResultRegistry {
     /// @notice The role an account needs to publish results: a custodian's site worker, granted by the admin.
     function SITE_WORKER_ROLE() external view returns (bytes32);
 
+    /// @notice The role that may pause publishing in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice The licence contract asked whether a study's licence is live.
     function licence() external view returns (IDataLicence);
 
     /// @notice Publishes the result of one job of a study with a live licence.
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `SITE_WORKER_ROLE`, `EmptyJobId`,
-    /// `EmptySpecHash`, `EmptyCohortCommitment`, `EmptyResultHash`, `ResultAlreadyPublished` or `LicenceNotLive`.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `SITE_WORKER_ROLE`, `EnforcedPause` while
+    /// paused, `EmptyJobId`, `EmptySpecHash`, `EmptyCohortCommitment`, `EmptyResultHash`, `ResultAlreadyPublished`
+    /// or `LicenceNotLive`.
     function publishResult(bytes32 studyId, bytes32 jobId, bytes32 specHash, bytes32 cohortRoot, bytes32 resultHash)
         external;
+
+    /// @notice Stops publishing results. Published results stay readable and verifiable.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets publishing through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice The job's published result; all fields are zero when none was published.
     function resultOf(bytes32 studyId, bytes32 jobId) external view returns (Result memory);

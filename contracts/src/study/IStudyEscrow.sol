@@ -106,6 +106,9 @@ interface IStudyEscrow {
     /// @notice The role an account needs to release payments: the licence contract, on mint.
     function LICENCE_ROLE() external view returns (bytes32);
 
+    /// @notice The role that may pause payments in an emergency; only the admin unpauses.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     /// @notice The largest custodian's fee, in basis points (the whole price).
     function MAX_FEE_BPS() external view returns (uint16);
 
@@ -122,26 +125,28 @@ interface IStudyEscrow {
     function custodianFeeBps() external view returns (uint16);
 
     /// @notice Pays the study's price into escrow from the calling researcher, who approved it beforehand.
-    /// @dev Reverts with `UnknownStudy`, `NotStudyResearcher`, `StudyNotPayable` (rejected or expired),
-    /// `AlreadyPaid`, or the token's own error when the allowance or balance is short.
+    /// @dev Reverts with `EnforcedPause` while paused, `UnknownStudy`, `NotStudyResearcher`, `StudyNotPayable`
+    /// (rejected or expired), `AlreadyPaid`, or the token's own error when the allowance or balance is short.
     function pay(bytes32 studyId) external;
 
     /// @notice Records that the study's researcher paid by card, off chain.
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `OPERATOR_ROLE`, `EmptyPaymentReference`,
-    /// `UnknownStudy`, `StudyNotPayable` or `AlreadyPaid`.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `OPERATOR_ROLE`, `EnforcedPause` while paused,
+    /// `EmptyPaymentReference`, `UnknownStudy`, `StudyNotPayable` or `AlreadyPaid`.
     /// @param referenceHash The hash of the payment processor's reference, non-zero.
     function recordCardPayment(bytes32 studyId, bytes32 referenceHash) external;
 
     /// @notice Releases a held payment when the study's licence is minted.
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `LICENCE_ROLE`, or `PaymentNotHeld`.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `LICENCE_ROLE`, `EnforcedPause` while paused,
+    /// or `PaymentNotHeld`.
     function release(bytes32 studyId) external;
 
-    /// @notice Refunds a held payment of a rejected or expired study to its researcher; anyone may call it.
+    /// @notice Refunds a held payment of a rejected or expired study to its researcher; anyone may call it. Works
+    /// while paused.
     /// @dev Reverts with `StudyNotRefundable` or `PaymentNotHeld`.
     function refund(bytes32 studyId) external;
 
     /// @notice Sends the calling custodian the fees owed to it.
-    /// @dev Reverts with `NoFeesOwed`.
+    /// @dev Reverts with `EnforcedPause` while paused, or `NoFeesOwed`.
     function withdrawFees() external;
 
     /// @notice Sets where released payments go from now on.
@@ -151,6 +156,16 @@ interface IStudyEscrow {
     /// @notice Sets the custodian's fee for payments made from now on; held payments keep theirs.
     /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `FeeTooHigh`.
     function setCustodianFeeBps(uint16 newFeeBps) external;
+
+    /// @notice Stops paying in (token and card), releasing and fee withdrawals, so no money reaches the pool or a
+    /// custodian. Refunds, the admin's settings and views keep working: a researcher can always get back the
+    /// payment of a rejected or expired study.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, or `EnforcedPause`.
+    function pause() external;
+
+    /// @notice Lets payments, releases and fee withdrawals through again.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, or `ExpectedPause`.
+    function unpause() external;
 
     /// @notice The study's payment; all fields are zero when none was made.
     function paymentOf(bytes32 studyId) external view returns (Payment memory);

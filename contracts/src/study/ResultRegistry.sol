@@ -2,25 +2,30 @@
 pragma solidity ^0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IDataLicence} from "./IDataLicence.sol";
 import {IResultRegistry} from "./IResultRegistry.sol";
 
 /// @title ResultRegistry
 /// @notice Site workers publish result commitments for licensed studies; the admin decides who is a site worker.
-contract ResultRegistry is IResultRegistry, AccessControl {
+contract ResultRegistry is IResultRegistry, AccessControl, Pausable {
     /// @inheritdoc IResultRegistry
     bytes32 public constant SITE_WORKER_ROLE = keccak256("SITE_WORKER_ROLE");
+
+    /// @inheritdoc IResultRegistry
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     /// @inheritdoc IResultRegistry
     IDataLicence public immutable licence;
 
     mapping(bytes32 studyId => mapping(bytes32 jobId => Result result)) private _results;
 
-    /// @param admin The account that may grant and revoke roles, site workers included.
+    /// @param admin The account that may grant and revoke roles, site workers included; it may also pause.
     /// @param licence_ The licence contract asked whether a study's licence is live.
     constructor(address admin, IDataLicence licence_) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
         licence = licence_;
     }
 
@@ -28,6 +33,7 @@ contract ResultRegistry is IResultRegistry, AccessControl {
     function publishResult(bytes32 studyId, bytes32 jobId, bytes32 specHash, bytes32 cohortRoot, bytes32 resultHash)
         external
         onlyRole(SITE_WORKER_ROLE)
+        whenNotPaused
     {
         _publish(
             studyId,
@@ -41,6 +47,16 @@ contract ResultRegistry is IResultRegistry, AccessControl {
                 resultHash: resultHash
             })
         );
+    }
+
+    /// @inheritdoc IResultRegistry
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IResultRegistry
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @inheritdoc IResultRegistry

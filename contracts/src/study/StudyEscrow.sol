@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {FeeSplit} from "./FeeSplit.sol";
 import {IEthicsBoard} from "./IEthicsBoard.sol";
@@ -15,13 +16,15 @@ import {IStudyEscrow} from "./IStudyEscrow.sol";
 /// credited and withdrawn by the custodian (pull): a custodian whose address the token refuses cannot block a
 /// licence. The payout pool is the one admin-chosen recipient, paid at once (push) so it can split the payment.
 /// Tokens that take a fee on transfer are not supported: the escrow assumes it receives what `pay` asks for.
-contract StudyEscrow is IStudyEscrow, AccessControl {
+contract StudyEscrow is IStudyEscrow, AccessControl, Pausable {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc IStudyEscrow
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @inheritdoc IStudyEscrow
     bytes32 public constant LICENCE_ROLE = keccak256("LICENCE_ROLE");
+    /// @inheritdoc IStudyEscrow
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @inheritdoc IStudyEscrow
     uint16 public constant MAX_FEE_BPS = FeeSplit.BPS;
 
@@ -35,13 +38,15 @@ contract StudyEscrow is IStudyEscrow, AccessControl {
     mapping(bytes32 studyId => Payment payment) private _payments;
     mapping(address custodian => uint256 amount) private _feesOwed;
 
-    /// @param admin The account that sets the payout pool and the fee and may grant and revoke roles.
+    /// @param admin The account that sets the payout pool and the fee and may grant and revoke roles; it may also
+    /// pause.
     /// @param board_ The board whose requests set prices and decide refunds.
     /// @param token_ The stablecoin payments are made in.
     /// @param payoutPool_ Where released payments go, less the custodian's fee.
     /// @param custodianFeeBps_ The custodian's fee in basis points, at most `MAX_FEE_BPS`.
     constructor(address admin, IEthicsBoard board_, IERC20 token_, address payoutPool_, uint16 custodianFeeBps_) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
         board = board_;
         token = token_;
         _setPayoutPool(payoutPool_);
@@ -49,7 +54,7 @@ contract StudyEscrow is IStudyEscrow, AccessControl {
     }
 
     /// @inheritdoc IStudyEscrow
-    function pay(bytes32 studyId) external {
+    function pay(bytes32 studyId) external whenNotPaused {
         address payer = _msgSender();
         IEthicsBoard.StudyRequest memory request = board.requestOf(studyId);
         if (request.researcher == address(0)) revert UnknownStudy(studyId);
@@ -69,7 +74,11 @@ contract StudyEscrow is IStudyEscrow, AccessControl {
     }
 
     /// @inheritdoc IStudyEscrow
-    function recordCardPayment(bytes32 studyId, bytes32 referenceHash) external onlyRole(OPERATOR_ROLE) {
+    function recordCardPayment(bytes32 studyId, bytes32 referenceHash)
+        external
+        onlyRole(OPERATOR_ROLE)
+        whenNotPaused
+    {
         if (referenceHash == bytes32(0)) revert EmptyPaymentReference(studyId);
         IEthicsBoard.StudyRequest memory request = board.requestOf(studyId);
         if (request.researcher == address(0)) revert UnknownStudy(studyId);
@@ -87,7 +96,7 @@ contract StudyEscrow is IStudyEscrow, AccessControl {
     }
 
     /// @inheritdoc IStudyEscrow
-    function release(bytes32 studyId) external onlyRole(LICENCE_ROLE) {
+    function release(bytes32 studyId) external onlyRole(LICENCE_ROLE) whenNotPaused {
         Payment storage payment = _leaveHeld(studyId, PaymentState.Released);
         if (payment.kind == PaymentKind.Card) {
             emit CardPaymentSettled(studyId, payment.cardReference);
@@ -121,7 +130,7 @@ contract StudyEscrow is IStudyEscrow, AccessControl {
     }
 
     /// @inheritdoc IStudyEscrow
-    function withdrawFees() external {
+    function withdrawFees() external whenNotPaused {
         address custodian = _msgSender();
         uint256 owed = _feesOwed[custodian];
         if (owed == 0) revert NoFeesOwed(custodian);
@@ -139,6 +148,16 @@ contract StudyEscrow is IStudyEscrow, AccessControl {
     /// @inheritdoc IStudyEscrow
     function setCustodianFeeBps(uint16 newFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setCustodianFeeBps(newFeeBps);
+    }
+
+    /// @inheritdoc IStudyEscrow
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IStudyEscrow
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
     }
 
     /// @inheritdoc IStudyEscrow

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity ^0.8.30;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+
 import {CareGrants} from "../../src/consent/CareGrants.sol";
 import {ICareGrants} from "../../src/consent/ICareGrants.sol";
 import {vm} from "../Vm.sol";
@@ -15,15 +19,37 @@ contract CareGrantsTest {
     address internal otherPatient = vm.addr(2);
     address internal cardiologist = vm.addr(3);
     address internal otherProvider = vm.addr(4);
+    address internal admin = vm.addr(5);
 
     function setUp() public {
         vm.warp(START);
-        grants = new CareGrants();
+        grants = new CareGrants(admin);
+    }
+
+    function _pause() internal {
+        vm.prank(admin);
+        grants.pause();
     }
 
     function _grant(address from, address provider, uint32 condition, uint64 expiresAt) internal {
         vm.prank(from);
         grants.grantCareAccess(provider, condition, expiresAt);
+    }
+
+    function test_constructor_grantsAdminAndPauserRolesToAdminOnly() public view {
+        vm.assertTrue(grants.hasRole(grants.DEFAULT_ADMIN_ROLE(), admin), "admin holds DEFAULT_ADMIN_ROLE");
+        vm.assertTrue(grants.hasRole(grants.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(grants.hasRole(grants.DEFAULT_ADMIN_ROLE(), address(this)), "deployer is not admin");
+        vm.assertFalse(grants.hasRole(grants.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(grants.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(grants.paused(), "starts unpaused");
+    }
+
+    function test_supportsInterface_reportsCareGrantsAccessControlAndErc165() public view {
+        vm.assertTrue(grants.supportsInterface(type(ICareGrants).interfaceId), "ICareGrants");
+        vm.assertTrue(grants.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
+        vm.assertTrue(grants.supportsInterface(type(IERC165).interfaceId), "IERC165");
+        vm.assertFalse(grants.supportsInterface(0xffffffff), "0xffffffff is never supported");
     }
 
     function test_grantCareAccess_givesTheProviderThatConditionOnly() public {
@@ -65,6 +91,28 @@ contract CareGrantsTest {
     function test_grantCareAccess_revertsWhenExpiryIsNow() public {
         vm.expectRevert(abi.encodeWithSelector(ICareGrants.ExpiryNotInFuture.selector, START, START));
         _grant(patient, cardiologist, HEART_DISORDER, START);
+    }
+
+    function test_grantCareAccess_revertsWhenPaused() public {
+        _pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _grant(patient, cardiologist, HEART_DISORDER, START + 30 days);
+
+        vm.prank(admin);
+        grants.unpause();
+        _grant(patient, cardiologist, HEART_DISORDER, START + 30 days);
+        vm.assertTrue(grants.hasCareAccess(patient, cardiologist, HEART_DISORDER), "granted after unpause");
+    }
+
+    function test_revokeCareAccess_worksWhilePaused() public {
+        _grant(patient, cardiologist, HEART_DISORDER, START + 30 days);
+        _pause();
+        vm.expectEmit(true, true, true, true, address(grants));
+        emit ICareGrants.CareAccessRevoked(patient, cardiologist, HEART_DISORDER);
+        vm.prank(patient);
+        grants.revokeCareAccess(cardiologist, HEART_DISORDER);
+        vm.assertFalse(grants.hasCareAccess(patient, cardiologist, HEART_DISORDER), "revoked while paused");
+        vm.assertEq(grants.careAccessExpiry(patient, cardiologist, HEART_DISORDER), 0, "cleared");
     }
 
     function test_revokeCareAccess_endsAccessAtOnce() public {
@@ -113,6 +161,57 @@ contract CareGrantsTest {
 
     function test_careAccessExpiry_isZeroWithoutGrant() public view {
         vm.assertEq(grants.careAccessExpiry(patient, cardiologist, HEART_DISORDER), 0, "none");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_pause_stopsGrantsAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(grants));
+        emit Pausable.Paused(admin);
+        _pause();
+        vm.assertTrue(grants.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, patient, grants.PAUSER_ROLE())
+        );
+        vm.prank(patient);
+        grants.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        _pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        _pause();
+        vm.expectEmit(true, true, true, true, address(grants));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        grants.unpause();
+        vm.assertFalse(grants.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = grants.PAUSER_ROLE();
+        vm.prank(admin);
+        grants.grantRole(pauserRole, otherProvider);
+        vm.prank(otherProvider);
+        grants.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, otherProvider, bytes32(0))
+        );
+        vm.prank(otherProvider);
+        grants.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        grants.unpause();
     }
 
     function test_grantCareAccess_anyGrantHoldsUntilItsExpiryOrRevocation(

@@ -14,14 +14,16 @@ const DAY = 86_400n;
 
 describe("CareGrants", async () => {
   const { viem, networkHelpers } = await network.create();
-  const [patientWallet, cardiologistWallet, strangerWallet] = await viem.getWalletClients();
-  assert.ok(patientWallet && cardiologistWallet && strangerWallet);
+  const [patientWallet, cardiologistWallet, strangerWallet, adminWallet] =
+    await viem.getWalletClients();
+  assert.ok(patientWallet && cardiologistWallet && strangerWallet && adminWallet);
   const patient = getAddress(patientWallet.account.address);
   const cardiologist = getAddress(cardiologistWallet.account.address);
   const stranger = getAddress(strangerWallet.account.address);
+  const admin = getAddress(adminWallet.account.address);
 
   async function deployGrants() {
-    return viem.deployContract("CareGrants", []);
+    return viem.deployContract("CareGrants", [admin]);
   }
 
   async function now(): Promise<bigint> {

@@ -28,7 +28,7 @@ import {
   DUO,
   type SignedConsent,
 } from "../../consent.ts";
-import { consentRegistryAbi } from "../../generated/abis.ts";
+import { careGrantsAbi, consentRegistryAbi } from "../../generated/abis.ts";
 
 const RELAYER_KEY = ANVIL_ACCOUNT_KEYS[1];
 const PATIENT_KEY = ANVIL_ACCOUNT_KEYS[2];
@@ -77,12 +77,31 @@ describe("consent client on anvil", () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it("deploys both contracts and reports the deploy block", async () => {
+  it("deploys both contracts, the admin able to pause each, and reports the deploy block", async () => {
     const publicClient = createPublicClient({ transport: http(node.rpcUrl) });
     assert.equal(addresses.chainId, 31337);
     assert.ok((await publicClient.getCode({ address: addresses.consentRegistry }))?.length);
     assert.ok((await publicClient.getCode({ address: addresses.careGrants }))?.length);
     assert.ok(addresses.deployBlock > 0n);
+
+    // Both are AccessControl with the same PAUSER_ROLE: one ABI serves for both.
+    const admin = privateKeyToAccount(ANVIL_DEPLOYER_KEY).address;
+    for (const address of [addresses.consentRegistry, addresses.careGrants]) {
+      const contract = { address, abi: careGrantsAbi } as const;
+      const pauserRole = await publicClient.readContract({
+        ...contract,
+        functionName: "PAUSER_ROLE",
+      });
+      assert.equal(
+        await publicClient.readContract({
+          ...contract,
+          functionName: "hasRole",
+          args: [pauserRole, admin],
+        }),
+        true,
+        `the admin pauses ${address}`,
+      );
+    }
   });
 
   it("grants and revokes by the patient's own transaction", async () => {

@@ -56,7 +56,7 @@ describe("consent gas", async () => {
   }
 
   async function deployCareGrants() {
-    return viem.deployContract("CareGrants", []);
+    return viem.deployContract("CareGrants", [admin]);
   }
 
   async function sign(key: Hex, registryAddress: Address, change: ConsentChange) {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {CredentialRegistry} from "../../src/study/CredentialRegistry.sol";
 import {ICredentialRegistry} from "../../src/study/ICredentialRegistry.sol";
@@ -183,5 +184,93 @@ contract CredentialRegistryTest {
         vm.assertTrue(registry.supportsInterface(type(ICredentialRegistry).interfaceId), "ICredentialRegistry");
         vm.assertTrue(registry.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
         vm.assertFalse(registry.supportsInterface(0xffffffff), "0xffffffff");
+    }
+
+    function test_issueCredential_revertsWhenPaused() public {
+        vm.prank(admin);
+        registry.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _issue();
+
+        vm.prank(admin);
+        registry.unpause();
+        _issue();
+        vm.assertTrue(registry.hasLiveCredential(researcher, STATUS), "issued after unpause");
+    }
+
+    function test_revokeCredential_worksWhilePaused() public {
+        _issue();
+        vm.prank(admin);
+        registry.pause();
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit ICredentialRegistry.CredentialRevoked(researcher, STATUS, issuer);
+        vm.prank(issuer);
+        registry.revokeCredential(researcher, STATUS);
+        vm.assertFalse(registry.hasLiveCredential(researcher, STATUS), "revoked while paused");
+        vm.assertTrue(registry.credentialOf(researcher, STATUS).revoked, "the record shows the revocation");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_constructor_grantsPauserRoleToAdminOnly() public view {
+        vm.assertTrue(registry.hasRole(registry.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(registry.hasRole(registry.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(registry.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(registry.paused(), "starts unpaused");
+    }
+
+    function test_pause_stopsIssuingAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit Pausable.Paused(admin);
+        vm.prank(admin);
+        registry.pause();
+        vm.assertTrue(registry.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, issuer, registry.PAUSER_ROLE()
+            )
+        );
+        vm.prank(issuer);
+        registry.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        vm.prank(admin);
+        registry.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(admin);
+        registry.pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        vm.prank(admin);
+        registry.pause();
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        registry.unpause();
+        vm.assertFalse(registry.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = registry.PAUSER_ROLE();
+        vm.prank(admin);
+        registry.grantRole(pauserRole, stranger);
+        vm.prank(stranger);
+        registry.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        registry.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        registry.unpause();
     }
 }

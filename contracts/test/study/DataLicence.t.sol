@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {ICredentialRegistry} from "../../src/study/ICredentialRegistry.sol";
 import {IDataLicence} from "../../src/study/IDataLicence.sol";
@@ -338,5 +339,108 @@ contract DataLicenceTest is StudyFixture {
         vm.assertTrue(licence.supportsInterface(type(IERC1155).interfaceId), "IERC1155");
         vm.assertTrue(licence.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
         vm.assertFalse(licence.supportsInterface(0xffffffff), "0xffffffff");
+    }
+
+    // while paused
+
+    function test_mintLicence_revertsWhenPaused() public {
+        _submit(STUDY_ID);
+        _approve(STUDY_ID);
+        _pay(STUDY_ID);
+        vm.prank(admin);
+        licence.pause();
+        _expectMintRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+
+        vm.prank(admin);
+        licence.unpause();
+        vm.prank(researcher);
+        licence.mintLicence(STUDY_ID);
+        vm.assertTrue(_live(), "minted after unpause");
+    }
+
+    function test_mintLicence_revertsWhenTheEscrowIsPaused() public {
+        _submit(STUDY_ID);
+        _approve(STUDY_ID);
+        _pay(STUDY_ID);
+        vm.prank(admin);
+        escrow.pause();
+        _expectMintRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.assertEq(licence.licenceRecordOf(STUDY_ID).researcher, address(0), "nothing minted");
+    }
+
+    function test_revokeLicence_worksWhilePaused() public {
+        _license(STUDY_ID);
+        vm.prank(admin);
+        licence.pause();
+        vm.expectEmit(true, true, true, true, address(licence));
+        emit IDataLicence.LicenceRevoked(STUDY_ID, researcher, boardExecutor, REASON);
+        vm.prank(boardExecutor);
+        licence.revokeLicence(STUDY_ID, REASON);
+        vm.assertEq(licence.balanceOf(researcher, TOKEN_ID), 0, "burnt while paused");
+        vm.assertFalse(licence.isLicenceLive(STUDY_ID), "not live");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_constructor_grantsPauserRoleToAdminOnly() public view {
+        vm.assertTrue(licence.hasRole(licence.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(licence.hasRole(licence.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(licence.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(licence.paused(), "starts unpaused");
+    }
+
+    function test_pause_stopsMintingAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(licence));
+        emit Pausable.Paused(admin);
+        vm.prank(admin);
+        licence.pause();
+        vm.assertTrue(licence.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, boardExecutor, licence.PAUSER_ROLE()
+            )
+        );
+        vm.prank(boardExecutor);
+        licence.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        vm.prank(admin);
+        licence.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(admin);
+        licence.pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        vm.prank(admin);
+        licence.pause();
+        vm.expectEmit(true, true, true, true, address(licence));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        licence.unpause();
+        vm.assertFalse(licence.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = licence.PAUSER_ROLE();
+        vm.prank(admin);
+        licence.grantRole(pauserRole, stranger);
+        vm.prank(stranger);
+        licence.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        licence.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        licence.unpause();
     }
 }

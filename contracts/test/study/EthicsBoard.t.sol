@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {EthicsBoard} from "../../src/study/EthicsBoard.sol";
 import {ICredentialRegistry} from "../../src/study/ICredentialRegistry.sol";
@@ -501,5 +502,108 @@ contract EthicsBoardTest is StudyFixture {
         vm.assertTrue(board.supportsInterface(type(IEthicsBoard).interfaceId), "IEthicsBoard");
         vm.assertTrue(board.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
         vm.assertFalse(board.supportsInterface(0xffffffff), "0xffffffff");
+    }
+
+    function test_submitRequest_revertsWhenPaused() public {
+        vm.prank(admin);
+        board.pause();
+        _expectSubmitRevert(STUDY_ID, _terms(), abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+
+        vm.prank(admin);
+        board.unpause();
+        _submit(STUDY_ID);
+        vm.assertEq(_status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Pending), "filed after unpause");
+    }
+
+    function test_vote_revertsWhenPaused() public {
+        _submit(STUDY_ID);
+        vm.prank(admin);
+        board.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _vote(member1, STUDY_ID, true);
+
+        vm.prank(admin);
+        board.unpause();
+        _approve(STUDY_ID);
+        vm.assertEq(_status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Approved), "decided after unpause");
+    }
+
+    function test_addMember_worksWhilePaused() public {
+        vm.prank(admin);
+        board.pause();
+        _add(member4);
+        vm.assertTrue(board.isMember(member4), "admitted while paused");
+    }
+
+    function test_statusOf_expiresAPendingRequestWhilePaused() public {
+        _submit(STUDY_ID);
+        vm.prank(admin);
+        board.pause();
+        vm.warp(T0 + 14 * DAY + 1);
+        vm.assertEq(_status(STUDY_ID), uint256(IEthicsBoard.StudyStatus.Expired), "the deadline kept running");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_constructor_grantsPauserRoleToAdminOnly() public view {
+        vm.assertTrue(board.hasRole(board.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(board.hasRole(board.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(board.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(board.paused(), "starts unpaused");
+    }
+
+    function test_pause_stopsFilingAndVotingAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(board));
+        emit Pausable.Paused(admin);
+        vm.prank(admin);
+        board.pause();
+        vm.assertTrue(board.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, member1, board.PAUSER_ROLE()
+            )
+        );
+        vm.prank(member1);
+        board.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        vm.prank(admin);
+        board.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(admin);
+        board.pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        vm.prank(admin);
+        board.pause();
+        vm.expectEmit(true, true, true, true, address(board));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        board.unpause();
+        vm.assertFalse(board.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = board.PAUSER_ROLE();
+        vm.prank(admin);
+        board.grantRole(pauserRole, stranger);
+        vm.prank(stranger);
+        board.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        board.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        board.unpause();
     }
 }

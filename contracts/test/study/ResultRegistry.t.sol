@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {ICredentialRegistry} from "../../src/study/ICredentialRegistry.sol";
 import {IResultRegistry} from "../../src/study/IResultRegistry.sol";
@@ -132,5 +133,90 @@ contract ResultRegistryTest is StudyFixture {
         vm.assertTrue(results.supportsInterface(type(IResultRegistry).interfaceId), "IResultRegistry");
         vm.assertTrue(results.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
         vm.assertFalse(results.supportsInterface(0xffffffff), "0xffffffff");
+    }
+
+    // while paused
+
+    function test_publishResult_revertsWhenPaused() public {
+        vm.prank(admin);
+        results.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _publish(JOB_ID, SPEC_HASH, COHORT_ROOT, RESULT_HASH);
+
+        vm.prank(admin);
+        results.unpause();
+        _publish(JOB_ID, SPEC_HASH, COHORT_ROOT, RESULT_HASH);
+        vm.assertTrue(results.verifyResult(STUDY_ID, JOB_ID, RESULT_HASH), "published after unpause");
+    }
+
+    function test_verifyResult_worksWhilePaused() public {
+        _publish(JOB_ID, SPEC_HASH, COHORT_ROOT, RESULT_HASH);
+        vm.prank(admin);
+        results.pause();
+        vm.assertTrue(results.verifyResult(STUDY_ID, JOB_ID, RESULT_HASH), "verifiable while paused");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_constructor_grantsPauserRoleToAdminOnly() public view {
+        vm.assertTrue(results.hasRole(results.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(results.hasRole(results.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(results.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(results.paused(), "starts unpaused");
+    }
+
+    function test_pause_stopsPublishingAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(results));
+        emit Pausable.Paused(admin);
+        vm.prank(admin);
+        results.pause();
+        vm.assertTrue(results.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, siteWorker, results.PAUSER_ROLE()
+            )
+        );
+        vm.prank(siteWorker);
+        results.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        vm.prank(admin);
+        results.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(admin);
+        results.pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        vm.prank(admin);
+        results.pause();
+        vm.expectEmit(true, true, true, true, address(results));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        results.unpause();
+        vm.assertFalse(results.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = results.PAUSER_ROLE();
+        vm.prank(admin);
+        results.grantRole(pauserRole, stranger);
+        vm.prank(stranger);
+        results.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        results.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        results.unpause();
     }
 }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {FeeSplit} from "../../src/study/FeeSplit.sol";
 import {IEthicsBoard} from "../../src/study/IEthicsBoard.sol";
@@ -58,6 +59,16 @@ contract StudyEscrowTest is StudyFixture {
     function _releaseAsLicence(bytes32 studyId) internal {
         vm.prank(address(licence));
         escrow.release(studyId);
+    }
+
+    function _pauseEscrow() internal {
+        vm.prank(admin);
+        escrow.pause();
+    }
+
+    function _unpauseEscrow() internal {
+        vm.prank(admin);
+        escrow.unpause();
     }
 
     // constructor
@@ -530,5 +541,159 @@ contract StudyEscrowTest is StudyFixture {
         (uint128 poolShare, uint128 fee) = FeeSplit.split(amount, feeBps);
         vm.assertEq(uint256(poolShare) + fee, amount, "no value created or lost");
         vm.assertEq(fee, (uint256(amount) * feeBps) / 10_000, "fee rounded down");
+    }
+
+    // while paused
+
+    function test_pay_revertsWhenPaused() public {
+        _submit(STUDY_ID);
+        vm.prank(admin);
+        stablecoin.mint(researcher, PRICE);
+        vm.prank(researcher);
+        stablecoin.approve(address(escrow), PRICE);
+        _pauseEscrow();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(researcher);
+        escrow.pay(STUDY_ID);
+
+        _unpauseEscrow();
+        vm.prank(researcher);
+        escrow.pay(STUDY_ID);
+        vm.assertEq(_state(STUDY_ID), uint256(IStudyEscrow.PaymentState.Held), "paid after unpause");
+    }
+
+    function test_recordCardPayment_revertsWhenPaused() public {
+        _submit(STUDY_ID);
+        _pauseEscrow();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _payByCard(STUDY_ID);
+
+        _unpauseEscrow();
+        _payByCard(STUDY_ID);
+        vm.assertEq(_state(STUDY_ID), uint256(IStudyEscrow.PaymentState.Held), "recorded after unpause");
+    }
+
+    function test_release_revertsWhenPaused() public {
+        _submit(STUDY_ID);
+        _approve(STUDY_ID);
+        _pay(STUDY_ID);
+        _pauseEscrow();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        _releaseAsLicence(STUDY_ID);
+        vm.assertEq(_state(STUDY_ID), uint256(IStudyEscrow.PaymentState.Held), "still held");
+
+        _unpauseEscrow();
+        _releaseAsLicence(STUDY_ID);
+        vm.assertEq(stablecoin.balanceOf(payoutPool), PRICE - FEE, "released after unpause");
+    }
+
+    function test_withdrawFees_revertsWhenPaused() public {
+        _license(STUDY_ID);
+        _pauseEscrow();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(custodian);
+        escrow.withdrawFees();
+        vm.assertEq(escrow.feesOwed(custodian), FEE, "still owed");
+
+        _unpauseEscrow();
+        vm.prank(custodian);
+        escrow.withdrawFees();
+        vm.assertEq(stablecoin.balanceOf(custodian), FEE, "withdrawn after unpause");
+    }
+
+    function test_refund_worksWhilePaused() public {
+        _submit(STUDY_ID);
+        _pay(STUDY_ID);
+        _reject(STUDY_ID);
+        _pauseEscrow();
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IStudyEscrow.PaymentRefunded(STUDY_ID, researcher, PRICE);
+        vm.prank(stranger);
+        escrow.refund(STUDY_ID);
+        vm.assertEq(stablecoin.balanceOf(researcher), PRICE, "refunded while paused");
+        vm.assertEq(_state(STUDY_ID), uint256(IStudyEscrow.PaymentState.Refunded), "refunded");
+    }
+
+    function test_refund_worksForAStudyThatExpiredWhileEscrowAndBoardWerePaused() public {
+        _submit(STUDY_ID);
+        _pay(STUDY_ID);
+        _pauseEscrow();
+        vm.prank(admin);
+        board.pause();
+        vm.warp(T0 + 14 * DAY + 1);
+        vm.prank(researcher);
+        escrow.refund(STUDY_ID);
+        vm.assertEq(stablecoin.balanceOf(researcher), PRICE, "refunded while paused");
+    }
+
+    function test_setCustodianFeeBps_worksWhilePaused() public {
+        _pauseEscrow();
+        vm.prank(admin);
+        escrow.setCustodianFeeBps(500);
+        vm.assertEq(escrow.custodianFeeBps(), 500, "set while paused");
+    }
+
+    // --- pause and unpause ---------------------------------------------------------------------------------------
+
+    function test_constructor_grantsPauserRoleToAdminOnly() public view {
+        vm.assertTrue(escrow.hasRole(escrow.PAUSER_ROLE(), admin), "admin holds PAUSER_ROLE");
+        vm.assertFalse(escrow.hasRole(escrow.PAUSER_ROLE(), address(this)), "deployer does not pause");
+        vm.assertEq(escrow.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "PAUSER_ROLE");
+        vm.assertFalse(escrow.paused(), "starts unpaused");
+    }
+
+    function test_pause_stopsPaymentsAndReleasesAndEmitsPaused() public {
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit Pausable.Paused(admin);
+        vm.prank(admin);
+        escrow.pause();
+        vm.assertTrue(escrow.paused(), "paused");
+    }
+
+    function test_pause_revertsWhenCallerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, operator, escrow.PAUSER_ROLE()
+            )
+        );
+        vm.prank(operator);
+        escrow.pause();
+    }
+
+    function test_pause_revertsWhenAlreadyPaused() public {
+        vm.prank(admin);
+        escrow.pause();
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(admin);
+        escrow.pause();
+    }
+
+    function test_unpause_emitsUnpaused() public {
+        vm.prank(admin);
+        escrow.pause();
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit Pausable.Unpaused(admin);
+        vm.prank(admin);
+        escrow.unpause();
+        vm.assertFalse(escrow.paused(), "unpaused");
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        bytes32 pauserRole = escrow.PAUSER_ROLE();
+        vm.prank(admin);
+        escrow.grantRole(pauserRole, stranger);
+        vm.prank(stranger);
+        escrow.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        escrow.unpause();
+    }
+
+    function test_unpause_revertsWhenNotPaused() public {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(admin);
+        escrow.unpause();
     }
 }

@@ -21,6 +21,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { ANVIL_ACCOUNT_KEYS, ANVIL_CHAIN_ID, ANVIL_DEPLOYER_KEY, startAnvil } from "../../anvil.ts";
 import type { AnvilNode } from "../../anvil.ts";
+import { studyEscrowAbi } from "../../generated/abis.ts";
 import {
   createStudyClient,
   decodeContractRevert,
@@ -118,7 +119,7 @@ describe("study client on anvil", () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it("deploys every contract and leaves the admin roles with the admin, none with the deployer", async () => {
+  it("deploys every contract and leaves the admin and pauser roles with the admin, none with the deployer", async () => {
     assert.equal(deployment.chainId, ANVIL_CHAIN_ID);
     assert.ok(deployment.deployBlock > 0n);
     assert.equal(await study.hasRole("credentialIssuer", addressOf(ADMIN_KEY)), true);
@@ -133,6 +134,25 @@ describe("study client on anvil", () => {
       errorName: "AccessControlUnauthorizedAccount",
       args: [addressOf(ANVIL_DEPLOYER_KEY), `0x${"00".repeat(32)}`],
     });
+
+    const publicClient = createPublicClient({ transport: http(node.rpcUrl) });
+    const pauserRole = keccak256(toHex("PAUSER_ROLE"));
+    const { stablecoin: _unpausable, ...pausable } = deployment.addresses;
+    for (const [name, address] of Object.entries(pausable)) {
+      const holds = (account: Address) =>
+        publicClient.readContract({
+          address,
+          abi: studyEscrowAbi,
+          functionName: "hasRole",
+          args: [pauserRole, account],
+        });
+      assert.equal(await holds(addressOf(ADMIN_KEY)), true, `the admin pauses ${name}`);
+      assert.equal(
+        await holds(addressOf(ANVIL_DEPLOYER_KEY)),
+        false,
+        `the deployer no longer pauses ${name}`,
+      );
+    }
   });
 
   it("runs a study from request to a verified result through the client", async () => {
