@@ -14,8 +14,10 @@
 //      blood pressure for a hypertension grant, every HbA1c for diabetes, whichever visit took them.
 //
 // And, whatever the links say, never:
-//   - any other Condition, or a record that names one (by reference or by its code): a drug given for
-//     both the granted condition and another is withheld rather than disclose the other;
+//   - any other Condition, or a record that names one (by reference or by its code), or whose
+//     reasonCode gives a reason outside the grant: a drug given for both the granted condition and
+//     another is withheld rather than disclose the other, and so is the sinusitis visit at which
+//     diabetes happened to be recorded;
 //   - a record in a sensitive category (mental health, substance use, HIV and sexual health, abuse)
 //     unless the grant is for a condition in that category;
 //   - billing (Claim, ExplanationOfBenefit), immunisations, allergies, the directory entries and the
@@ -98,6 +100,7 @@ export function linkedToCondition(
     (resource.resourceType === "Condition" && !grantedRefs.has(referenceTo(resource))) ||
     resource.codes.some((code) => otherCodes.has(code)) ||
     [...refs].some((ref) => otherRefs.has(ref)) ||
+    reasonsOutside(resource.resource, granted) ||
     closed.some((category) => resource.codes.some((code) => category.codes.has(code)));
 
   const refsOf = new Map(
@@ -139,6 +142,15 @@ export function linkedToCondition(
         pursuedGoals.has(referenceTo(resource)) &&
         !withheld(resource, refsOf.get(resource) as Set<string>)),
   );
+}
+
+/** Whether a reasonCode concept has no coding in the grant (a concept may carry several codings). */
+function reasonsOutside(resource: Record<string, unknown>, granted: ReadonlySet<string>): boolean {
+  const reasons = Array.isArray(resource.reasonCode) ? resource.reasonCode : [];
+  return reasons.some((concept: { coding?: { system?: unknown; code?: unknown }[] }) => {
+    const coding = concept?.coding ?? [];
+    return !coding.some((code) => granted.has(`${String(code.system)}|${String(code.code)}`));
+  });
 }
 
 function referenceTo(resource: DeidentifiedResource): string {
