@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { syntheaDir, syntheaMissingReason } from "#core/fhir/synthea.fixtures.ts";
-import { linkedToCondition } from "./care-access.ts";
+import { careResourceTypes, linkedToCondition } from "./care-access.ts";
 import { LOINC, mentalHealthCodes, RXNORM, SNOMED } from "./clinical-codes.ts";
 import {
   bloodPressure,
@@ -135,6 +135,7 @@ describe.skipIf(!syntheaDir)(
         const text = JSON.stringify(linked);
         for (const resource of mental) expect(text).not.toContain(resource.resourceId);
         for (const resource of linked) {
+          expect(careResourceTypes).toContain(resource.resourceType);
           expect(resource.codes.filter((code) => mentalHealthCodes.has(code))).toEqual([]);
         }
       }
