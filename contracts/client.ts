@@ -4,35 +4,32 @@
 // up after a few seconds and does not retry: callers are jobs that retry on their own and must learn
 // quickly that the chain is down (see `isChainUnavailable`).
 import {
-  type Account,
   type Address,
   BaseError,
   BlockNotFoundError,
   type Chain,
   ContractFunctionRevertedError,
   createPublicClient,
-  createWalletClient,
   defineChain,
   type Hash,
   type Hex,
   http,
   HttpRequestError,
   TimeoutError,
-  TransactionReceiptNotFoundError,
-  WaitForTransactionReceiptTimeoutError,
   type Transport,
-  type WalletClient,
   zeroAddress,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 
 import type { Deployment } from "./deploy.ts";
 import { offerRegistryAbi } from "./generated/abis.ts";
+import {
+  createSendAs,
+  type SentTransaction,
+  type TransactionOutcome,
+  waitForOutcome,
+} from "./transactions.ts";
 
 export const RPC_TIMEOUT_MS = 5_000;
-// Anvil and Hardhat mine on demand, so a receipt is usually there on the first or second poll.
-const POLLING_INTERVAL_MS = 250;
-const RECEIPT_TIMEOUT_MS = 30_000;
 
 /** No retries here: a refused or hung request fails within `timeoutMs`, and the caller's job retries. */
 export function createRpcTransport(rpcUrl: string, timeoutMs = RPC_TIMEOUT_MS): Transport {
@@ -51,14 +48,7 @@ export function localChain(chainId: number, rpcUrl: string): Chain {
 
 export type BlockSummary = { number: bigint; hash: Hash; parentHash: Hash };
 
-export type SentTransaction = { txHash: Hash };
-
-export type TransactionOutcome = {
-  txHash: Hash;
-  status: "success" | "reverted";
-  blockNumber: bigint;
-  blockHash: Hash;
-};
+export type { SentTransaction, TransactionOutcome } from "./transactions.ts";
 
 export type RegisteredOffer = { custodian: Address; metadataHash: Hex; registeredAt: bigint };
 
@@ -88,30 +78,7 @@ export function createChainClient(options: ChainClientOptions) {
   const publicClient = createPublicClient({ chain, transport });
   const offerRegistry = { address: deployment.offerRegistry, abi: offerRegistryAbi } as const;
 
-  const walletClients = new Map<Hex, WalletClient<Transport, Chain, Account>>();
-  function walletFor(privateKey: Hex): WalletClient<Transport, Chain, Account> {
-    let walletClient = walletClients.get(privateKey);
-    if (walletClient === undefined) {
-      const account = privateKeyToAccount(privateKey);
-      walletClient = createWalletClient({ account, chain, transport });
-      walletClients.set(privateKey, walletClient);
-    }
-    return walletClient;
-  }
-
-  // Two sends from one key in flight at once would both read the same nonce; queue them per signer.
-  const signerQueues = new Map<Address, Promise<unknown>>();
-  function sendAs(
-    privateKey: Hex,
-    send: (walletClient: WalletClient<Transport, Chain, Account>) => Promise<Hash>,
-  ): Promise<SentTransaction> {
-    const walletClient = walletFor(privateKey);
-    const signer = walletClient.account.address;
-    const previous = signerQueues.get(signer) ?? Promise.resolve();
-    const sent = previous.catch(() => undefined).then(() => send(walletClient));
-    signerQueues.set(signer, sent);
-    return sent.then((txHash) => ({ txHash }));
-  }
+  const sendAs = createSendAs(chain, transport);
 
   let custodianRole: Promise<Hex> | undefined;
   function readCustodianRole(): Promise<Hex> {
@@ -178,31 +145,12 @@ export function createChainClient(options: ChainClientOptions) {
       return sendAs(fromKey, (walletClient) => walletClient.sendTransaction({ to, value: wei }));
     },
 
-    /**
-     * Polls until the transaction is mined. Unlike viem's `waitForTransactionReceipt`, an unreachable node
-     * fails the wait at once instead of after the whole timeout.
-     */
-    async waitForReceipt(
+    /** Waits until the transaction is mined; an unreachable node fails the wait at once. */
+    waitForReceipt(
       txHash: Hash,
       waitOptions: { timeoutMs?: number } = {},
     ): Promise<TransactionOutcome> {
-      const deadline = Date.now() + (waitOptions.timeoutMs ?? RECEIPT_TIMEOUT_MS);
-      for (;;) {
-        try {
-          const receipt = await publicClient.getTransactionReceipt({ hash: txHash });
-          return {
-            txHash,
-            status: receipt.status,
-            blockNumber: receipt.blockNumber,
-            blockHash: receipt.blockHash,
-          };
-        } catch (error) {
-          if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-        }
-        if (Date.now() >= deadline)
-          throw new WaitForTransactionReceiptTimeoutError({ hash: txHash });
-        await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL_MS));
-      }
+      return waitForOutcome(publicClient, txHash, waitOptions.timeoutMs);
     },
 
     /** The offer as registered on chain, or null when no custodian registered it. */

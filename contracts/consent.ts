@@ -4,9 +4,7 @@
 // Like client.ts, the transport gives up after a few seconds without retrying, and writes return the
 // transaction hash without waiting, except `submitConsentBatch`, which waits to report each item's outcome.
 import {
-  type Account,
   type Address,
-  type Chain,
   createPublicClient,
   createWalletClient,
   decodeErrorResult,
@@ -17,10 +15,6 @@ import {
   parseEventLogs,
   parseSignature,
   signatureToCompactSignature,
-  TransactionReceiptNotFoundError,
-  type Transport,
-  WaitForTransactionReceiptTimeoutError,
-  type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
@@ -31,6 +25,7 @@ import {
   type SentTransaction,
   type TransactionOutcome,
 } from "./client.ts";
+import { createSendAs, pollReceipt, waitForOutcome } from "./transactions.ts";
 import {
   careGrantsAbi,
   careGrantsBytecode,
@@ -258,9 +253,6 @@ export async function deployConsentContracts(
  */
 export const COHORT_CHUNK_SIZE = 5_000;
 
-const POLLING_INTERVAL_MS = 250;
-const RECEIPT_TIMEOUT_MS = 30_000;
-
 export type ConsentClientOptions = {
   rpcUrl: string;
   addresses: ConsentDeployment;
@@ -279,47 +271,8 @@ export function createConsentClient(options: ConsentClientOptions) {
   const careGrants = { address: addresses.careGrants, abi: careGrantsAbi } as const;
   const domain = consentDomain(addresses.chainId, addresses.consentRegistry);
 
-  const walletClients = new Map<Hex, WalletClient<Transport, Chain, Account>>();
-  function walletFor(privateKey: Hex): WalletClient<Transport, Chain, Account> {
-    let walletClient = walletClients.get(privateKey);
-    if (walletClient === undefined) {
-      walletClient = createWalletClient({
-        account: privateKeyToAccount(privateKey),
-        chain,
-        transport,
-      });
-      walletClients.set(privateKey, walletClient);
-    }
-    return walletClient;
-  }
-
-  // Two sends from one key in flight at once would both read the same nonce; queue them per signer.
-  const signerQueues = new Map<Address, Promise<unknown>>();
-  function sendAs(
-    privateKey: Hex,
-    send: (walletClient: WalletClient<Transport, Chain, Account>) => Promise<Hash>,
-  ): Promise<SentTransaction> {
-    const walletClient = walletFor(privateKey);
-    const signer = walletClient.account.address;
-    const previous = signerQueues.get(signer) ?? Promise.resolve();
-    const sent = previous.catch(() => undefined).then(() => send(walletClient));
-    signerQueues.set(signer, sent);
-    return sent.then((txHash) => ({ txHash }));
-  }
-
-  /** Polls until mined; an unreachable node fails the wait at once (see client.ts). */
-  async function waitForReceipt(txHash: Hash) {
-    const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
-    for (;;) {
-      try {
-        return await publicClient.getTransactionReceipt({ hash: txHash });
-      } catch (error) {
-        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-      }
-      if (Date.now() >= deadline) throw new WaitForTransactionReceiptTimeoutError({ hash: txHash });
-      await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL_MS));
-    }
-  }
+  const sendAs = createSendAs(chain, transport);
+  const waitForReceipt = (txHash: Hash) => pollReceipt(publicClient, txHash);
 
   function decodeReason(reason: Hex): ContractRevert | null {
     if (reason === "0x") return null;
@@ -509,14 +462,8 @@ export function createConsentClient(options: ConsentClientOptions) {
       return expiresAt === 0n ? null : expiresAt;
     },
 
-    async waitForReceipt(txHash: Hash): Promise<TransactionOutcome> {
-      const receipt = await waitForReceipt(txHash);
-      return {
-        txHash,
-        status: receipt.status,
-        blockNumber: receipt.blockNumber,
-        blockHash: receipt.blockHash,
-      };
+    waitForReceipt(txHash: Hash): Promise<TransactionOutcome> {
+      return waitForOutcome(publicClient, txHash);
     },
   };
 }

@@ -5,7 +5,6 @@
 // `decodeContractRevert` (`PayoutAlreadySettled`, `SequenceGap`, …) while `isChainUnavailable` tells a down
 // node apart from a refusal.
 import {
-  type Account,
   type Address,
   type Chain,
   createPublicClient,
@@ -15,10 +14,6 @@ import {
   type Hex,
   keccak256,
   stringToHex,
-  TransactionReceiptNotFoundError,
-  type Transport,
-  WaitForTransactionReceiptTimeoutError,
-  type WalletClient,
   zeroAddress,
   zeroHash,
 } from "viem";
@@ -32,14 +27,17 @@ import {
   type TransactionOutcome,
 } from "./client.ts";
 import {
+  createSendAs,
+  POLLING_INTERVAL_MS,
+  RECEIPT_TIMEOUT_MS,
+  waitForOutcome,
+} from "./transactions.ts";
+import {
   accessLogAnchorsAbi,
   accessLogAnchorsBytecode,
   compensationAbi,
   compensationBytecode,
 } from "./generated/abis.ts";
-
-const POLLING_INTERVAL_MS = 250;
-const RECEIPT_TIMEOUT_MS = 30_000;
 
 /** The role names of the ledger contracts, as `keccak256` of their names like OpenZeppelin's. */
 export const LEDGER_ROLES = {
@@ -172,31 +170,7 @@ export function createLedgerClient(options: LedgerClientOptions) {
     return chain;
   }
 
-  const walletClients = new Map<Hex, WalletClient<Transport, Chain, Account>>();
-  async function walletFor(privateKey: Hex): Promise<WalletClient<Transport, Chain, Account>> {
-    let walletClient = walletClients.get(privateKey);
-    if (walletClient === undefined) {
-      const account = privateKeyToAccount(privateKey);
-      walletClient = createWalletClient({ account, chain: await readChain(), transport });
-      walletClients.set(privateKey, walletClient);
-    }
-    return walletClient;
-  }
-
-  // Two sends from one key in flight at once would both read the same nonce; queue them per signer.
-  const signerQueues = new Map<Address, Promise<unknown>>();
-  function sendAs(
-    privateKey: Hex,
-    send: (walletClient: WalletClient<Transport, Chain, Account>) => Promise<Hash>,
-  ): Promise<SentTransaction> {
-    const signer = privateKeyToAccount(privateKey).address;
-    const previous = signerQueues.get(signer) ?? Promise.resolve();
-    const sent = previous
-      .catch(() => undefined)
-      .then(async () => send(await walletFor(privateKey)));
-    signerQueues.set(signer, sent);
-    return sent.then((txHash) => ({ txHash }));
-  }
+  const sendAs = createSendAs(readChain, transport);
 
   function grantRole(
     adminKey: Hex,
@@ -401,32 +375,12 @@ export function createLedgerClient(options: LedgerClientOptions) {
       return publicClient.readContract({ ...compensation, functionName: "researchFund" });
     },
 
-    /**
-     * Polls until the transaction is mined; an unreachable node fails the wait at once instead of after
-     * the whole timeout, as in client.ts.
-     */
-    async waitForReceipt(
+    /** Waits until the transaction is mined; an unreachable node fails the wait at once. */
+    waitForReceipt(
       txHash: Hash,
       waitOptions: { timeoutMs?: number } = {},
     ): Promise<TransactionOutcome> {
-      const deadline = Date.now() + (waitOptions.timeoutMs ?? RECEIPT_TIMEOUT_MS);
-      for (;;) {
-        try {
-          const receipt = await publicClient.getTransactionReceipt({ hash: txHash });
-          return {
-            txHash,
-            status: receipt.status,
-            blockNumber: receipt.blockNumber,
-            blockHash: receipt.blockHash,
-          };
-        } catch (error) {
-          if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-        }
-        if (Date.now() >= deadline) {
-          throw new WaitForTransactionReceiptTimeoutError({ hash: txHash });
-        }
-        await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL_MS));
-      }
+      return waitForOutcome(publicClient, txHash, waitOptions.timeoutMs);
     },
   };
 }

@@ -6,7 +6,6 @@
 // contract called along the way (the stablecoin refusing `pay`, say) decodes by name too.
 import {
   type Abi,
-  type Account,
   type Address,
   type Chain,
   createPublicClient,
@@ -17,20 +16,13 @@ import {
   keccak256,
   type PublicClient,
   toHex,
-  TransactionReceiptNotFoundError,
   type Transport,
-  WaitForTransactionReceiptTimeoutError,
-  type WalletClient,
   zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import {
-  createRpcTransport,
-  localChain,
-  type SentTransaction,
-  type TransactionOutcome,
-} from "./client.ts";
+import { createRpcTransport, localChain, type SentTransaction } from "./client.ts";
+import { createSendAs, RECEIPT_TIMEOUT_MS, waitForOutcome } from "./transactions.ts";
 import {
   credentialRegistryAbi,
   credentialRegistryBytecode,
@@ -49,8 +41,6 @@ import {
 export { decodeContractRevert, isChainUnavailable } from "./client.ts";
 
 // Anvil and Hardhat mine on demand, so a receipt is usually there on the first or second poll.
-const POLLING_INTERVAL_MS = 250;
-const RECEIPT_TIMEOUT_MS = 30_000;
 
 /** A custodian's fee when the deployment names none: 10% of the price, the rest to the payout pool. */
 export const DEFAULT_CUSTODIAN_FEE_BPS = 1_000;
@@ -355,56 +345,9 @@ export function createStudyClient(options: StudyClientOptions) {
   const licence = { address: addresses.licence, abi: abis.licence } as const;
   const resultRegistry = { address: addresses.resultRegistry, abi: abis.resultRegistry } as const;
 
-  const walletClients = new Map<Hex, WalletClient<Transport, Chain, Account>>();
-  function walletFor(privateKey: Hex): WalletClient<Transport, Chain, Account> {
-    let walletClient = walletClients.get(privateKey);
-    if (walletClient === undefined) {
-      walletClient = createWalletClient({
-        account: privateKeyToAccount(privateKey),
-        chain,
-        transport,
-      });
-      walletClients.set(privateKey, walletClient);
-    }
-    return walletClient;
-  }
-
-  // Two sends from one key in flight at once would both read the same nonce; queue them per signer.
-  const signerQueues = new Map<Address, Promise<unknown>>();
-  function sendAs(
-    privateKey: Hex,
-    send: (walletClient: WalletClient<Transport, Chain, Account>) => Promise<Hash>,
-  ): Promise<SentTransaction> {
-    const walletClient = walletFor(privateKey);
-    const signer = walletClient.account.address;
-    const previous = signerQueues.get(signer) ?? Promise.resolve();
-    const sent = previous.catch(() => undefined).then(() => send(walletClient));
-    signerQueues.set(signer, sent);
-    return sent.then((txHash) => ({ txHash }));
-  }
-
-  /** Polls until mined; an unreachable node fails the wait at once instead of after the whole timeout. */
-  async function waitForReceipt(
-    txHash: Hash,
-    waitOptions: { timeoutMs?: number } = {},
-  ): Promise<TransactionOutcome> {
-    const deadline = Date.now() + (waitOptions.timeoutMs ?? RECEIPT_TIMEOUT_MS);
-    for (;;) {
-      try {
-        const receipt = await publicClient.getTransactionReceipt({ hash: txHash });
-        return {
-          txHash,
-          status: receipt.status,
-          blockNumber: receipt.blockNumber,
-          blockHash: receipt.blockHash,
-        };
-      } catch (error) {
-        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-      }
-      if (Date.now() >= deadline) throw new WaitForTransactionReceiptTimeoutError({ hash: txHash });
-      await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL_MS));
-    }
-  }
+  const sendAs = createSendAs(chain, transport);
+  const waitForReceipt = (txHash: Hash, waitOptions: { timeoutMs?: number } = {}) =>
+    waitForOutcome(publicClient, txHash, waitOptions.timeoutMs);
 
   async function studyRequest(studyId: Hex): Promise<StudyRequest | null> {
     const request = await publicClient.readContract({
