@@ -39,7 +39,10 @@ describe.each(engines)("database client on %s", (engine) => {
       "offers",
       "patient_data_keys",
       "patients",
+      "record_commitment_batches",
       "records",
+      "sessions",
+      "sign_in_nonces",
     ]);
   });
 

@@ -2,11 +2,13 @@
 // key, and their records as ciphertexts with commitments. Erasure deletes the key row; the rest stays.
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   check,
   index,
   integer,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -30,6 +32,12 @@ export const patients = pgTable(
     sex: text("sex").$type<Sex>(),
     ageBand: text("age_band"),
     zip3: text("zip3"),
+    /**
+     * The patient's own chain account (lower-case 0x address), once the patient has claimed the record:
+     * the account whose consents and care grants the chain holds. Null until claimed; an unclaimed
+     * patient has given no consent, so no study and no provider can read the record.
+     */
+    accountAddress: text("account_address"),
     /** The patient's date shift, sealed under the data key (nonce ‖ ciphertext ‖ tag). */
     profileNonce: bytea("profile_nonce"),
     profileCiphertext: bytea("profile_ciphertext"),
@@ -38,6 +46,14 @@ export const patients = pgTable(
   },
   (table) => [
     uniqueIndex("patients_custodian_pseudo_id_key").on(table.custodianId, table.pseudoId),
+    // One record per account at each custodian: consent is given per account, so two records
+    // behind one account could not be told apart on chain.
+    uniqueIndex("patients_custodian_account_key").on(table.custodianId, table.accountAddress),
+    index("patients_account_idx").on(table.accountAddress),
+    check(
+      "patients_account_address_check",
+      sql`${table.accountAddress} is null or ${table.accountAddress} ~ '^0x[0-9a-f]{40}$'`,
+    ),
     check("patients_pseudo_id_check", sql`${table.pseudoId} ~ '^[0-9a-f]{64}$'`),
     check(
       "patients_sex_check",
@@ -102,11 +118,16 @@ export const records = pgTable(
     commitment: bytea("commitment").notNull(),
     /** Keyed by the data key: tells a re-stored record from a changed one without decrypting. */
     contentDigest: bytea("content_digest").notNull(),
+    /** The custodian's commitment batch that put this record's commitment on chain; null until sealed. */
+    commitmentBatchId: bigint("commitment_batch_id", { mode: "bigint" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
     uniqueIndex("records_patient_resource_key").on(table.patientId, table.resourceId),
     index("records_codes_idx").using("gin", table.codes),
+    index("records_uncommitted_idx")
+      .on(table.id)
+      .where(sql`${table.commitmentBatchId} is null`),
     check("records_resource_id_check", sql`${table.resourceId} ~ '^[0-9a-f]{64}$'`),
     check("records_nonce_check", sql`octet_length(${table.nonce}) = 12`),
     check("records_commitment_check", sql`octet_length(${table.commitment}) = 32`),
@@ -115,3 +136,40 @@ export const records = pgTable(
 
 export type StoredRecord = typeof records.$inferSelect;
 export type NewStoredRecord = typeof records.$inferInsert;
+
+/**
+ * A batch of one custodian's record commitments under one Merkle root: the pointer and commitment of
+ * every record stored since the previous batch. Its root goes on chain (RecordCommitments); a record
+ * proves its place with its leaf and proof. Batches stay when patients are erased: the chain keeps
+ * the fact that the data existed.
+ */
+export const recordCommitmentBatches = pgTable(
+  "record_commitment_batches",
+  {
+    custodianId: uuid("custodian_id")
+      .notNull()
+      .references(() => custodians.id, { onDelete: "restrict" }),
+    /** 0, 1, 2 … per custodian, in order (the `batchId` the contract counts). */
+    batchId: bigint("batch_id", { mode: "bigint" }).notNull(),
+    leafCount: integer("leaf_count").notNull(),
+    root: bytea("root").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set once, when the root has been published on chain. */
+    publishedTxHash: text("published_tx_hash"),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+  },
+  (table) => [
+    primaryKey({
+      name: "record_commitment_batches_pkey",
+      columns: [table.custodianId, table.batchId],
+    }),
+    check("record_commitment_batches_root_check", sql`octet_length(${table.root}) = 32`),
+    check("record_commitment_batches_leaf_count_check", sql`${table.leafCount} > 0`),
+    index("record_commitment_batches_unpublished_idx")
+      .on(table.custodianId, table.batchId)
+      .where(sql`${table.publishedTxHash} is null`),
+  ],
+);
+
+export type RecordCommitmentBatch = typeof recordCommitmentBatches.$inferSelect;
+export type NewRecordCommitmentBatch = typeof recordCommitmentBatches.$inferInsert;

@@ -4,3 +4,4 @@ export * from "./jobs.ts";
 export * from "./chain.ts";
 export * from "./custody.ts";
 export * from "./audit.ts";
+export * from "./sessions.ts";
