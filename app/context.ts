@@ -1,5 +1,6 @@
 // What the server hands every loader and action: the services, never a raw environment.
 import type { Logger } from "#core/log.ts";
+import type { ChainAccess } from "#contracts/system.ts";
 import type { Db } from "#db/client.ts";
 import type { KekKeyring } from "#workers/custody/kek-keyring.ts";
 import type { Keyring } from "#workers/keyring.ts";
@@ -9,6 +10,8 @@ export type AppServices = {
   log: Logger;
   /** Custodians' key-encryption keys and de-identification keys, for ingest. */
   custody: { kekKeyring: KekKeyring; keyring: Keyring };
+  /** Every contract, for reads at access time (consent, care grants) and the operator's relaying. */
+  chainAccess: ChainAccess;
 };
 
 declare module "@remix-run/node" {

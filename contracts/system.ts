@@ -65,6 +65,33 @@ export async function deploySystem(options: DeploySystemOptions): Promise<System
   };
 }
 
+/**
+ * What a process needs to reach every contract: the node, the address book, and the operator's key
+ * (the deployer: it relays patients' signed consents and publishes the operator's anchors).
+ */
+export type ChainAccess = {
+  rpcUrl: string;
+  system: SystemDeployment;
+  operatorKey: Hex;
+};
+
+/** The consent contracts' view of a system deployment, for the consent client. */
+export function consentDeployment(system: SystemDeployment) {
+  return {
+    chainId: system.chainId,
+    consentRegistry: system.contracts.ConsentRegistry,
+    careGrants: system.contracts.CareGrants,
+  };
+}
+
+/** The ledger contracts' view of a system deployment, for the ledger client. */
+export function ledgerDeployment(system: SystemDeployment) {
+  return {
+    accessLogAnchors: system.contracts.AccessLogAnchors,
+    compensation: system.contracts.Compensation,
+  };
+}
+
 /** The offer registry's view of a system deployment, for the offer client and indexer. */
 export function offerDeployment(system: SystemDeployment): Deployment {
   return {

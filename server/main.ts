@@ -61,6 +61,7 @@ async function main() {
             db: runtime.database.db,
             log: runtime.log.child("web"),
             custody: { kekKeyring: runtime.kekKeyring, keyring: runtime.keyring },
+            chainAccess: runtime.chainAccess,
           },
           host: env.HOST,
           port: env.PORT,

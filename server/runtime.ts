@@ -3,12 +3,18 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { parseEther, zeroAddress, type Hex } from "viem";
+import { parseEther, zeroAddress, type Address, type Hex } from "viem";
 import { createLogger, type Logger } from "#core/log.ts";
 import { ANVIL_DEPLOYER_KEY, startAnvil, type AnvilNode } from "#contracts/anvil.ts";
 import { createChainClient, type ChainClient } from "#contracts/client.ts";
 import type { Deployment } from "#contracts/deploy.ts";
-import { deploySystem, offerDeployment, systemContracts } from "#contracts/system.ts";
+import {
+  deploySystem,
+  offerDeployment,
+  systemContracts,
+  type ChainAccess,
+  type SystemDeployment,
+} from "#contracts/system.ts";
 import { openDatabase, type Database } from "#db/client.ts";
 import { listDeployments, recordDeployment } from "#db/queries/chain.ts";
 import {
@@ -33,6 +39,8 @@ export type Runtime = {
   database: Database;
   chain: ChainClient;
   deployment: Deployment;
+  /** Every contract, for the clients of consent, ledger and study. */
+  chainAccess: ChainAccess;
   keyring: Keyring;
   kekKeyring: KekKeyring;
   runner: JobRunner | null;
@@ -96,7 +104,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       createIfMissing: true,
     });
 
-    const deployment = await withBootstrapLock(database, async () => {
+    const system = await withBootstrapLock(database, async () => {
       await progress.step("Applying database migrations", () => database.migrate());
       const deployed = await progress.step("Checking the contracts", () =>
         ensureDeployment(database, rpcUrl, deployerKey, progress),
@@ -108,11 +116,20 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
         });
       }
       await progress.step("Registering custodians on chain", () =>
-        registerCustodians(database, rpcUrl, deployed, deployerKey, keyring, progress),
+        registerCustodians(
+          database,
+          rpcUrl,
+          offerDeployment(deployed),
+          deployerKey,
+          keyring,
+          progress,
+        ),
       );
       return deployed;
     });
 
+    const deployment = offerDeployment(system);
+    const chainAccess: ChainAccess = { rpcUrl, system, operatorKey: deployerKey };
     const chain = createChainClient({ rpcUrl, deployment });
 
     let runner: JobRunner | null = null;
@@ -120,7 +137,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       runner = createJobRunner({
         db: database.db,
         tasks,
-        context: { db: database.db, chain, keyring, log: log.child("job") },
+        context: { db: database.db, chain, chainAccess, keyring, log: log.child("job") },
         log: log.child("worker"),
         retryBaseMs: env.JOB_RETRY_BASE_MS,
         retryMaxMs: env.JOB_RETRY_MAX_MS,
@@ -151,6 +168,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       database,
       chain,
       deployment,
+      chainAccess,
       keyring,
       kekKeyring,
       runner,
@@ -196,7 +214,7 @@ async function ensureDeployment(
   rpcUrl: string,
   deployerKey: Hex,
   progress: Progress,
-): Promise<Deployment> {
+): Promise<SystemDeployment> {
   const probe = createChainClient({
     rpcUrl,
     deployment: { chainId: 0, offerRegistry: zeroAddress, deployBlock: 0n },
@@ -226,11 +244,15 @@ async function ensureDeployment(
     progress.note(
       `${recorded.size} contracts on chain ${chainId}, OfferRegistry at ${offers?.address}`,
     );
-    return {
-      chainId,
-      offerRegistry: offers?.address as Hex,
-      deployBlock: offers?.deployBlock ?? 0n,
-    };
+    const contracts = Object.fromEntries(
+      systemContracts.map((name) => [name, recorded.get(name)?.address as Address]),
+    ) as SystemDeployment["contracts"];
+    // Every contract went out in one deployment; its first block is where event scans start.
+    const deployBlock = [...recorded.values()].reduce(
+      (first, row) => (row.deployBlock < first ? row.deployBlock : first),
+      offers?.deployBlock ?? 0n,
+    );
+    return { chainId, deployBlock, contracts };
   }
   const system = await deploySystem({ rpcUrl, deployerKey });
   await database.db.transaction(async (tx) => {
@@ -244,7 +266,7 @@ async function ensureDeployment(
     }
   });
   progress.note(`deployed ${systemContracts.length} contracts on chain ${chainId}`);
-  return offerDeployment(system);
+  return system;
 }
 
 /** Gives each custodian a signing key, some gas money and the custodian role. */

@@ -14,7 +14,8 @@ import {
   type AnvilNode,
 } from "#contracts/anvil.ts";
 import { createChainClient, type ChainClient } from "#contracts/client.ts";
-import { deployContracts, grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
+import { grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
+import { deploySystem, offerDeployment, type ChainAccess } from "#contracts/system.ts";
 import type { Database } from "#db/client.ts";
 import { ensureCustodian } from "#db/queries/custodians.ts";
 import { createOffer, getOffer } from "#db/queries/offers.ts";
@@ -57,6 +58,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
   let keyringPath: string;
   // Rebuilt for every test: a fresh OfferRegistry, so no test sees another's events.
   let deployment: Deployment;
+  let chainAccess: ChainAccess;
   let chain: ChainClient;
   let keyring: Keyring;
   let runner: JobRunner;
@@ -81,7 +83,9 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     await database.db.execute(
       sql`truncate offers, jobs, custodians, chain_events, indexed_blocks restart identity cascade`,
     );
-    deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey: ANVIL_DEPLOYER_KEY });
+    const system = await deploySystem({ rpcUrl: anvil.rpcUrl, deployerKey: ANVIL_DEPLOYER_KEY });
+    chainAccess = { rpcUrl: anvil.rpcUrl, system, operatorKey: ANVIL_DEPLOYER_KEY };
+    deployment = offerDeployment(system);
     await grantCustodianRole({
       rpcUrl: anvil.rpcUrl,
       deployment,
@@ -102,7 +106,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     runner = createJobRunner({
       db: database.db,
       tasks,
-      context: { db: database.db, chain, keyring, log: silentLogger },
+      context: { db: database.db, chain, chainAccess, keyring, log: silentLogger },
       log: silentLogger,
     });
   });

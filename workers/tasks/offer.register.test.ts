@@ -14,7 +14,8 @@ import {
   type AnvilNode,
 } from "#contracts/anvil.ts";
 import { createChainClient, isChainUnavailable, type ChainClient } from "#contracts/client.ts";
-import { deployContracts, grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
+import { grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
+import { deploySystem, offerDeployment, type ChainAccess } from "#contracts/system.ts";
 import type { Database } from "#db/client.ts";
 import { ensureCustodian } from "#db/queries/custodians.ts";
 import { createOffer, getOffer } from "#db/queries/offers.ts";
@@ -59,6 +60,7 @@ describe.each(engines)("offer.register task on a real anvil chain, %s database",
   let anvil: AnvilNode;
   let database: Database;
   let deployment: Deployment;
+  let chainAccess: ChainAccess;
   let chain: ChainClient;
   let context: TaskContext;
   let custodianId: string;
@@ -70,7 +72,9 @@ describe.each(engines)("offer.register task on a real anvil chain, %s database",
       startAnvil({ stateFile, silent: true }),
       createTestDatabase(engine),
     ]);
-    deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey: ANVIL_DEPLOYER_KEY });
+    const system = await deploySystem({ rpcUrl: anvil.rpcUrl, deployerKey: ANVIL_DEPLOYER_KEY });
+    chainAccess = { rpcUrl: anvil.rpcUrl, system, operatorKey: ANVIL_DEPLOYER_KEY };
+    deployment = offerDeployment(system);
     await grantCustodianRole({
       rpcUrl: anvil.rpcUrl,
       deployment,
@@ -98,7 +102,13 @@ describe.each(engines)("offer.register task on a real anvil chain, %s database",
       JSON.stringify({ version: 1, custodians: { [custodianId]: CUSTODIAN_KEY } }),
       { mode: 0o600 },
     );
-    context = { db: database.db, chain, keyring: openFileKeyring(keyringPath), log: silentLogger };
+    context = {
+      db: database.db,
+      chain,
+      chainAccess,
+      keyring: openFileKeyring(keyringPath),
+      log: silentLogger,
+    };
   });
 
   const offerRow = async (id: string) => {
