@@ -24,6 +24,7 @@ export function unionOf(...sets: CodeSet[]): CodeSet {
 /** Diseases of the heart and vessels, and the "history of" situations Synthea records after them. */
 export const cardiacConditionCodes = codeSet(SNOMED, {
   "49601007": "Disorder of cardiovascular system",
+  "56265001": "Heart disease",
   "38341003": "Hypertensive disorder",
   "59621000": "Essential hypertension",
   "414545008": "Ischemic heart disease",
@@ -85,6 +86,12 @@ export const cancerConditionCodes = codeSet(SNOMED, {
   "254837009": "Malignant neoplasm of breast",
 });
 
+/** Asthma, which Synthea records as childhood asthma for patients diagnosed young. */
+export const asthmaCodes = codeSet(SNOMED, {
+  "195967001": "Asthma",
+  "233678006": "Childhood asthma",
+});
+
 /**
  * Stands in for SNOMED's is-a hierarchy where a grant names a broad code: granting the parent grants
  * every code listed under it (and, in turn, theirs). A "history of" situation sits under the disorder
@@ -93,6 +100,18 @@ export const cancerConditionCodes = codeSet(SNOMED, {
 export const conditionSubCodes: ReadonlyMap<string, readonly string[]> = new Map(
   Object.entries({
     "49601007": [...cardiacConditionCodes.keys()].map(bare),
+    // Heart disease, not every cardiovascular disorder: hypertension and stroke are vascular.
+    "56265001": [
+      "414545008",
+      "53741008",
+      "22298006",
+      "399211009",
+      "410429000",
+      "429007001",
+      "49436004",
+      "84114007",
+      "88805009",
+    ],
     "414545008": ["53741008", "22298006", "399211009"],
     "22298006": ["399211009"],
     "410429000": ["429007001"],
@@ -113,6 +132,7 @@ export const conditionSubCodes: ReadonlyMap<string, readonly string[]> = new Map
     "254637007": ["424132000", "425048006", "422968005", "423121009"],
     "363406005": ["93761005", "94260004", "109838007"],
     "126906006": ["92691004", "314994000"],
+    "195967001": ["233678006"],
     "74732009": [...mentalHealthConditionCodesOf().keys()].map(bare),
   }).map(([parent, children]) => [
     `${SNOMED}|${parent}`,
