@@ -17,6 +17,7 @@ import {
   signatureToCompactSignature,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { DiseaseCode, DuoPermissionId } from "#core/duo.ts";
 
 import {
   type ContractRevert,
@@ -36,6 +37,33 @@ import {
 /** GA4GH DUO purposes a consent can name, by the number of their DUO term (DUO:0000042 is 42). */
 export const DUO = { GRU: 42, HMB: 6, DS: 7, POA: 11 } as const;
 export type DuoPurpose = (typeof DUO)[keyof typeof DUO];
+
+/**
+ * The contract's number for each DUO permission an offer or a purpose names (core/duo.ts): the one place
+ * the two vocabularies meet, so a purpose's consent is always asked for under the number the patient signed.
+ */
+export const duoPurposeOf = {
+  "DUO:0000042": DUO.GRU,
+  "DUO:0000006": DUO.HMB,
+  "DUO:0000007": DUO.DS,
+  "DUO:0000011": DUO.POA,
+} as const satisfies Record<DuoPermissionId, DuoPurpose>;
+
+/** "MONDO:0004992" → 4992, the disease number a DS consent names on chain. */
+export function diseaseNumberOf(disease: DiseaseCode): number {
+  return Number(disease.slice("MONDO:".length));
+}
+
+/** The request `isPermitted` / `cohortPermitted` take for a declared consent on a scope. */
+export function consentRequestFor(
+  consent: { permission: DuoPermissionId; disease?: DiseaseCode },
+  scope: Hex,
+): ConsentKey {
+  const purpose = duoPurposeOf[consent.permission];
+  return consent.disease === undefined
+    ? { scope, purpose }
+    : { scope, purpose, disease: diseaseNumberOf(consent.disease) };
+}
 
 /**
  * What a consent is for: a scope (an offer id, or `custodianScope(custodian)`) and a DUO purpose; DS names its
@@ -375,15 +403,22 @@ export function createConsentClient(options: ConsentClientOptions) {
       });
     },
 
+    /** The chain's latest block: pin reads to it so every part of one decision sees the same state. */
+    blockNumber(): Promise<bigint> {
+      return publicClient.getBlockNumber({ cacheTime: 0 });
+    },
+
     /**
-     * For each patient, whether their consents on this scope cover the request now, in the patients' order.
-     * A study on an offer is covered by consent for the offer or for its custodian: call it for both scopes.
+     * For each patient, whether their consents on this scope cover the request now (or at `blockNumber`), in
+     * the patients' order. A study on an offer is covered by consent for the offer or for its custodian: call
+     * it for both scopes, at one block.
      */
     async cohortPermitted(
       patients: readonly Address[],
       request: ConsentKey,
-      chunkSize = COHORT_CHUNK_SIZE,
+      options: { chunkSize?: number; blockNumber?: bigint } = {},
     ): Promise<boolean[]> {
+      const chunkSize = options.chunkSize ?? COHORT_CHUNK_SIZE;
       const chunks: Address[][] = [];
       for (let start = 0; start < patients.length; start += chunkSize) {
         chunks.push(patients.slice(start, start + chunkSize));
@@ -394,6 +429,7 @@ export function createConsentClient(options: ConsentClientOptions) {
             ...registry,
             functionName: "cohortPermitted",
             args: [chunk, request.scope, request.purpose, request.disease ?? 0],
+            blockNumber: options.blockNumber,
           }),
         ),
       );
@@ -440,11 +476,18 @@ export function createConsentClient(options: ConsentClientOptions) {
       );
     },
 
-    hasCareAccess(patient: Address, provider: Address, condition: number): Promise<boolean> {
+    /** Whether the grant holds now (or at `blockNumber`): made, not revoked, not expired. */
+    hasCareAccess(
+      patient: Address,
+      provider: Address,
+      condition: number,
+      options: { blockNumber?: bigint } = {},
+    ): Promise<boolean> {
       return publicClient.readContract({
         ...careGrants,
         functionName: "hasCareAccess",
         args: [patient, provider, condition],
+        blockNumber: options.blockNumber,
       });
     },
 
