@@ -108,6 +108,19 @@ export async function getOffer(db: Db, offerId: string): Promise<Offer | undefin
   return row;
 }
 
+/** The custodian's own offer, or undefined when the custodian has no offer with that id. */
+export async function getCustodianOffer(
+  db: Db,
+  custodianId: string,
+  offerId: string,
+): Promise<Offer | undefined> {
+  const [row] = await db
+    .select()
+    .from(offers)
+    .where(and(eq(offers.id, offerId), eq(offers.custodianId, custodianId)));
+  return row;
+}
+
 export async function countOffersByCustodian(db: Db, custodianId: string): Promise<number> {
   const [row] = await db
     .select({ count: sql<number>`count(*)::int` })

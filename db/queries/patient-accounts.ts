@@ -1,7 +1,7 @@
 // Patients' chain accounts: which account speaks for which stored patient. Consent and care grants
 // live on chain per account, so a stored patient is reachable by studies and providers only once an
 // account is linked. The acting custodian is in every `where`.
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import { getAddress, isAddress, type Address } from "viem";
 import { ServiceError } from "#core/errors.ts";
 import type { Db } from "../client.ts";
@@ -47,4 +47,43 @@ export async function linkPatientAccount(
     }
     await tx.update(patients).set({ accountAddress: address }).where(eq(patients.id, patient.id));
   });
+}
+
+export type LinkedPatient = { pseudoId: string; account: Address };
+
+/**
+ * The custodian's live (not erased) patients that have a chain account, in pseudo id order: the only
+ * patients whose consent the chain can hold, so the only ones a study can be asked about.
+ */
+export async function listLinkedPatients(db: Db, custodianId: string): Promise<LinkedPatient[]> {
+  const rows = await db
+    .select({ pseudoId: patients.pseudoId, account: patients.accountAddress })
+    .from(patients)
+    .where(
+      and(
+        eq(patients.custodianId, custodianId),
+        isNull(patients.erasedAt),
+        isNotNull(patients.accountAddress),
+      ),
+    )
+    .orderBy(asc(patients.pseudoId));
+  return rows.map((row) => ({ pseudoId: row.pseudoId, account: row.account as Address }));
+}
+
+/** The custodian's patient linked to the account, erased or not; null when there is none. */
+export async function findPatientByAccount(
+  db: Db,
+  custodianId: string,
+  account: string,
+): Promise<{ pseudoId: string; erasedAt: Date | null } | null> {
+  const [row] = await db
+    .select({ pseudoId: patients.pseudoId, erasedAt: patients.erasedAt })
+    .from(patients)
+    .where(
+      and(
+        eq(patients.custodianId, custodianId),
+        eq(patients.accountAddress, normaliseAccount(account)),
+      ),
+    );
+  return row ?? null;
 }
