@@ -4,6 +4,14 @@ import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
+/** Refuses the raw decrypting reads of db/queries/custody.ts, imported by a path `prefix` matches. */
+const decryptedReads = (prefix) => ({
+  regex: `${prefix}custody(\\.ts)?$`,
+  importNames: ["readCohortRecords", "readPatientRecords"],
+  message:
+    "Decrypted records are read through workers/custody/minimiser.ts only (chain check, minimise, audit).",
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -45,6 +53,27 @@ export default tseslint.config(
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    // The minimiser is the only way product code reads decrypted health data: it asks the chain, decrypts
+    // only the permitted cohort and releases only what the purpose declares. Tests and benchmarks of the
+    // storage layer itself may call the raw reads. (core/ is covered by its own, stricter rule below.)
+    files: ["**/*.ts", "**/*.tsx"],
+    ignores: ["workers/custody/minimiser.ts", "**/*.test.ts", "bench/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [decryptedReads("(^#db/|/)queries/")] }],
+    },
+  },
+  {
+    // Beside it in db/queries, "./custody.ts" is the same module.
+    files: ["db/queries/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [decryptedReads("(^#db/|/)queries/"), decryptedReads("^\\./")] },
+      ],
+    },
   },
   {
     // core/ is the pure domain: nothing of the project's outer layers may leak in. node:crypto is
