@@ -11,6 +11,7 @@ import {
   confirmOffer,
   countOffersByCustodian,
   createOffer,
+  getCustodianOffer,
   getOffer,
   getOfferDetail,
   listCatalogue,
@@ -142,6 +143,19 @@ describe.each(engines)("offer queries on %s", (engine) => {
       expect(await countOffersByCustodian(database.db, stMarys.id)).toBe(2);
       expect(await countOffersByCustodian(database.db, northfield.id)).toBe(1);
       expect(await countOffersByCustodian(database.db, crypto.randomUUID())).toBe(0);
+    });
+  });
+
+  describe("getCustodianOffer", () => {
+    it("finds the custodian's own offer and not someone else's", async () => {
+      const stMarys = await custodian("st-marys");
+      const northfield = await custodian("northfield");
+      const offer = await createOffer(database.db, { custodianId: stMarys.id, terms });
+
+      expect((await getCustodianOffer(database.db, stMarys.id, offer.id))?.chainOfferId).toBe(
+        offer.chainOfferId,
+      );
+      expect(await getCustodianOffer(database.db, northfield.id, offer.id)).toBeUndefined();
     });
   });
 

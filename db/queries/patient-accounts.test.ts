@@ -7,12 +7,17 @@ import { openKekKeyring } from "#workers/custody/kek-keyring.ts";
 import type { Database } from "../client.ts";
 import { createTestDatabase, engines } from "../testing.ts";
 import { ensureCustodian } from "./custodians.ts";
-import { storePatients } from "./custody.ts";
-import { linkPatientAccount } from "./patient-accounts.ts";
+import { erasePatient, storePatients } from "./custody.ts";
+import {
+  findPatientByAccount,
+  linkPatientAccount,
+  listLinkedPatients,
+} from "./patient-accounts.ts";
 import { patients } from "../schema/custody.ts";
 
 const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const CAROL = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 
 describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
   let database: Database;
@@ -21,6 +26,7 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
   let otherCustodianId: string;
   const first = syntheticPatient("link-a", 1);
   const second = syntheticPatient("link-b", 1);
+  const third = syntheticPatient("link-c", 1);
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
@@ -32,7 +38,7 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
       database.db,
       keyring.forCustodian(custodianId),
       custodianId,
-      [first, second],
+      [first, second, third],
       {
         actor: "system",
       },
@@ -89,5 +95,40 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
     await expect(
       linkPatientAccount(database.db, otherCustodianId, second.pseudoId, BOB),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("lists the custodian's live linked patients only: not unlinked, erased or someone else's", async () => {
+    await linkPatientAccount(database.db, custodianId, first.pseudoId, ALICE);
+    await linkPatientAccount(database.db, custodianId, third.pseudoId, CAROL);
+    await linkPatientAccount(database.db, otherCustodianId, first.pseudoId, BOB);
+    expect(await listLinkedPatients(database.db, custodianId)).toEqual(
+      [
+        { pseudoId: first.pseudoId, account: ALICE.toLowerCase() },
+        { pseudoId: third.pseudoId, account: CAROL.toLowerCase() },
+      ].sort((a, b) => a.pseudoId.localeCompare(b.pseudoId)),
+    );
+
+    await erasePatient(database.db, custodianId, third.pseudoId, {
+      actor: "system",
+      reason: "patient-request",
+    });
+    expect(await listLinkedPatients(database.db, custodianId)).toEqual([
+      { pseudoId: first.pseudoId, account: ALICE.toLowerCase() },
+    ]);
+    expect(await listLinkedPatients(database.db, otherCustodianId)).toEqual([
+      { pseudoId: first.pseudoId, account: BOB.toLowerCase() },
+    ]);
+  });
+
+  it("finds a patient by account at this custodian only, erased ones with their erasure time", async () => {
+    expect(await findPatientByAccount(database.db, custodianId, ALICE)).toEqual({
+      pseudoId: first.pseudoId,
+      erasedAt: null,
+    });
+    const erased = await findPatientByAccount(database.db, custodianId, CAROL);
+    expect(erased?.pseudoId).toBe(third.pseudoId);
+    expect(erased?.erasedAt).toBeInstanceOf(Date);
+    expect(await findPatientByAccount(database.db, otherCustodianId, ALICE)).toBeNull();
+    expect(await findPatientByAccount(database.db, custodianId, BOB)).toBeNull();
   });
 });
