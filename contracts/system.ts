@@ -81,6 +81,7 @@ export function consentDeployment(system: SystemDeployment) {
     chainId: system.chainId,
     consentRegistry: system.contracts.ConsentRegistry,
     careGrants: system.contracts.CareGrants,
+    deployBlock: system.deployBlock,
   };
 }
 

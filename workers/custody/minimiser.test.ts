@@ -160,7 +160,7 @@ describe.skipIf(!syntheaDir)(
         });
         consent = createConsentClient({
           rpcUrl: anvil.rpcUrl,
-          addresses: { ...consentDeployment(system), deployBlock: system.deployBlock },
+          addresses: consentDeployment(system),
         });
         keyring = openKekKeyring(path.join(workDir, "kek-keyring.json"), {
           createIfMissing: true,
