@@ -69,7 +69,7 @@ test("a patient signs in with a key kept in the browser, erases their data after
   await expect(log.first()).toContainText("YouErased: destroyed the key to your records");
   await expect(log.last()).toContainText("Stored your records, encrypted");
 
-  await page.getByRole("button", { name: "Sign out" }).first().click();
+  await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.goto("/patient");
   await expect(page).toHaveURL(/\/sign-in\?redirectTo=%2Fpatient$/);
@@ -92,7 +92,9 @@ test("a patient without a wallet creates a key in the browser and signs in; nobo
   await keys.getByRole("button", { name: /^Sign in as / }).click();
 
   await expect(page).toHaveURL(/\/patient$/);
-  await expect(page.getByText("No custodian holds records linked to this account yet.")).toBeVisible();
+  await expect(
+    page.getByText("No custodian holds records linked to this account yet."),
+  ).toBeVisible();
   await expect(page.getByTestId("holding")).toHaveCount(0);
 });
 

@@ -67,11 +67,6 @@ export default function PatientData() {
           confirming={holding.holdingId === confirmingId}
         />
       ))}
-      <Form method="post" action="/sign-out">
-        <button type="submit" className="secondary">
-          Sign out
-        </button>
-      </Form>
     </section>
   );
 }

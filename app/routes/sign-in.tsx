@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSubmit } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useSubmit } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { z } from "zod";
 import { ServiceError } from "#core/errors.ts";
@@ -213,13 +213,6 @@ export default function SignIn() {
         )}
       </div>
       {busy && <p aria-live="polite">Signing in…</p>}
-      {signedInAs && (
-        <Form method="post" action="/sign-out">
-          <button type="submit" className="secondary">
-            Sign out
-          </button>
-        </Form>
-      )}
     </section>
   );
 }
