@@ -30,8 +30,6 @@ export type SignInOptions = {
   signature: Hex;
   /** What the message must name: this site's host (with port) and origin, as the request reached us. */
   expected: { domain: string; origin: string };
-  /** The server's clock; tests fix it. */
-  now?: Date;
 };
 
 export type SignedIn = { account: Address; session: Session };
@@ -89,7 +87,7 @@ export async function signInWithEthereum(
   services: AppServices,
   options: SignInOptions,
 ): Promise<SignedIn> {
-  const now = options.now ?? new Date();
+  const now = new Date();
   const message = parseSignInMessage(options.message);
   if (message.domain !== options.expected.domain) {
     throw refuse(
