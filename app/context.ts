@@ -12,6 +12,10 @@ export type AppServices = {
   custody: { kekKeyring: KekKeyring; keyring: Keyring };
   /** Every contract, for reads at access time (consent, care grants) and the operator's relaying. */
   chainAccess: ChainAccess;
+  /** Signs the session cookie: SESSION_SECRET, or generated once into the data directory. */
+  sessionSecret: string;
+  /** True when the demo is seeded (SEED_DEMO): sign-in then offers the demo patients' keys. */
+  demo: boolean;
 };
 
 declare module "@remix-run/node" {

@@ -1,5 +1,6 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
+  Form,
   isRouteErrorResponse,
   Links,
   Meta,
@@ -8,8 +9,10 @@ import {
   Scripts,
   ScrollRestoration,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, useState, type ReactNode } from "react";
+import { getAccount } from "./services/sessions.server.ts";
 import styles from "./styles.css";
 
 export const links: LinksFunction = () => [
@@ -19,10 +22,17 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: "Consentry" }];
 
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const signedIn = await getAccount(request, context.services);
+  return { account: signedIn?.account ?? null };
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   // Marks the page once React runs in the browser (tests wait for it; CSS could use it).
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
+  // Absent when the root loader itself failed and the error boundary renders.
+  const account = useRouteLoaderData<typeof loader>("root")?.account ?? null;
   return (
     <html lang="en">
       <head>
@@ -42,7 +52,22 @@ export function Layout({ children }: { children: ReactNode }) {
             </NavLink>
             <NavLink to="/custodian/offers/new">Publish an offer</NavLink>
             <NavLink to="/custodian/ingest">Ingest records</NavLink>
+            {account ? (
+              <NavLink to="/patient">My data</NavLink>
+            ) : (
+              <NavLink to="/sign-in">Sign in</NavLink>
+            )}
           </nav>
+          {account && (
+            <Form method="post" action="/sign-out" className="session">
+              <span className="mono" title={account}>
+                {account.slice(0, 6)}…{account.slice(-4)}
+              </span>
+              <button type="submit" className="link">
+                Sign out
+              </button>
+            </Form>
+          )}
         </header>
         <main>{children}</main>
         <ScrollRestoration />

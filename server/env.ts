@@ -35,6 +35,8 @@ export const EnvSchema = z
       .optional(),
     DEPLOYER_PRIVATE_KEY: hexKey.optional(),
     SEED_DEMO: booleanFlag.default("true"),
+    /** Signs the session cookie; without it, one is generated once into DATA_DIR/session-secret. */
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z
       .enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" })
       .default("info"),

@@ -23,6 +23,11 @@ function checkPart(part: Part, env: Env) {
         `so without PostgreSQL web, worker and indexer share one process (npm start).`,
     );
   }
+  if (part === "web" && !env.SESSION_SECRET) {
+    fail(
+      `"web" on its own needs SESSION_SECRET: every web process must sign session cookies with the same secret.`,
+    );
+  }
   if (!env.CHAIN_RPC_URL) {
     fail(
       `"${part}" on its own needs CHAIN_RPC_URL (and DEPLOYER_PRIVATE_KEY): the embedded chain lives in npm start.`,
@@ -62,6 +67,8 @@ async function main() {
             log: runtime.log.child("web"),
             custody: { kekKeyring: runtime.kekKeyring, keyring: runtime.keyring },
             chainAccess: runtime.chainAccess,
+            sessionSecret: runtime.sessionSecret,
+            demo: env.SEED_DEMO,
           },
           host: env.HOST,
           port: env.PORT,
@@ -80,6 +87,7 @@ async function main() {
       ? `\nConsentry is ready in ${seconds} s: ${web.url}\n` +
           `  catalogue      ${web.url}/offers\n` +
           `  publish offer  ${web.url}/custodian/offers/new (acting as a demo custodian)\n` +
+          `  patient        ${web.url}/sign-in${env.SEED_DEMO ? " (demo patients offered)" : ""}\n` +
           `Press Ctrl-C to stop.\n`
       : `\nConsentry ${part} is running (ready in ${seconds} s). Press Ctrl-C to stop.\n`,
   );

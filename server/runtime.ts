@@ -18,10 +18,12 @@ import {
 import { openDatabase, type Database } from "#db/client.ts";
 import { listDeployments, recordDeployment } from "#db/queries/chain.ts";
 import {
+  getCustodianBySlug,
   listCustodiansWithoutChainAddress,
   setCustodianChainAddress,
 } from "#db/queries/custodians.ts";
-import { seedDemo } from "#db/seed.ts";
+import { demoCustodians, seedDemo } from "#db/seed.ts";
+import { seedDemoPatients } from "#workers/custody/demo-patients.ts";
 import { createIndexer, type Indexer } from "#workers/indexer.ts";
 import { openKekKeyring, type KekKeyring } from "#workers/custody/kek-keyring.ts";
 import { openFileKeyring, type Keyring } from "#workers/keyring.ts";
@@ -30,6 +32,7 @@ import { tasks } from "#workers/tasks/index.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import type { Env } from "./env.ts";
 import type { Progress } from "./progress.ts";
+import { loadSessionSecret } from "./session-secret.ts";
 
 export type Roles = { worker: boolean; indexer: boolean };
 
@@ -43,6 +46,8 @@ export type Runtime = {
   chainAccess: ChainAccess;
   keyring: Keyring;
   kekKeyring: KekKeyring;
+  /** Signs session cookies (SESSION_SECRET, or generated once into the data directory). */
+  sessionSecret: string;
   runner: JobRunner | null;
   indexer: Indexer | null;
   stop(): Promise<void>;
@@ -77,6 +82,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       const lock = await lockDataDir(env.dataDir);
       stack.push(() => lock.release());
     }
+    const sessionSecret = await loadSessionSecret(env);
 
     const database = await progress.step(
       env.DATABASE_URL
@@ -125,6 +131,25 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
           progress,
         ),
       );
+      if (env.SEED_DEMO) {
+        await progress.step("Seeding the demo patients", async () => {
+          const summary = await seedDemoPatients({
+            db: database.db,
+            kekKeyring,
+            keyring,
+            custodians: await Promise.all(
+              demoCustodians.map(async ({ slug }) => {
+                const custodian = await getCustodianBySlug(database.db, slug);
+                if (!custodian) throw new Error(`the demo custodian ${slug} is missing`);
+                return custodian;
+              }),
+            ),
+          });
+          progress.note(
+            `${summary.patientsLinked} patients ingested and linked to demo accounts, ${summary.recordsAdded} records added`,
+          );
+        });
+      }
       return deployed;
     });
 
@@ -171,6 +196,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       chainAccess,
       keyring,
       kekKeyring,
+      sessionSecret,
       runner,
       indexer,
       stop: stopAll,

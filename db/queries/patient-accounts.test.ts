@@ -7,10 +7,14 @@ import { openKekKeyring } from "#workers/custody/kek-keyring.ts";
 import type { Database } from "../client.ts";
 import { createTestDatabase, engines } from "../testing.ts";
 import { ensureCustodian } from "./custodians.ts";
-import { erasePatient, storePatients } from "./custody.ts";
+import { erasePatient, readPatientRecords, storePatients } from "./custody.ts";
 import {
+  findAccountHolding,
   findPatientByAccount,
   linkPatientAccount,
+  listAccountAuditEntries,
+  listAccountHoldings,
+  listLinkedAccounts,
   listLinkedPatients,
 } from "./patient-accounts.ts";
 import { patients } from "../schema/custody.ts";
@@ -24,6 +28,7 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
   let dir: string;
   let custodianId: string;
   let otherCustodianId: string;
+  let keyring: ReturnType<typeof openKekKeyring>;
   const first = syntheticPatient("link-a", 1);
   const second = syntheticPatient("link-b", 1);
   const third = syntheticPatient("link-c", 1);
@@ -33,7 +38,7 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
     ({ id: custodianId } = await ensureCustodian(database.db, { slug: "a", name: "A" }));
     ({ id: otherCustodianId } = await ensureCustodian(database.db, { slug: "b", name: "B" }));
     dir = await mkdtemp(join(tmpdir(), "consentry-accounts-"));
-    const keyring = openKekKeyring(join(dir, "kek-keyring.json"), { createIfMissing: true });
+    keyring = openKekKeyring(join(dir, "kek-keyring.json"), { createIfMissing: true });
     await storePatients(
       database.db,
       keyring.forCustodian(custodianId),
@@ -97,6 +102,15 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
     ).rejects.toMatchObject({ status: 404 });
   });
 
+  it("says which of a custodian's accounts are linked, at that custodian only", async () => {
+    expect(await listLinkedAccounts(database.db, custodianId, [ALICE, BOB])).toEqual(
+      new Set([ALICE.toLowerCase()]),
+    );
+    expect(await listLinkedAccounts(database.db, otherCustodianId, [ALICE, BOB])).toEqual(
+      new Set(),
+    );
+  });
+
   it("lists the custodian's live linked patients only: not unlinked, erased or someone else's", async () => {
     await linkPatientAccount(database.db, custodianId, first.pseudoId, ALICE);
     await linkPatientAccount(database.db, custodianId, third.pseudoId, CAROL);
@@ -130,5 +144,77 @@ describe.each(engines)("linking patients to chain accounts on %s", (engine) => {
     expect(erased?.erasedAt).toBeInstanceOf(Date);
     expect(await findPatientByAccount(database.db, otherCustodianId, ALICE)).toBeNull();
     expect(await findPatientByAccount(database.db, custodianId, BOB)).toBeNull();
+  });
+
+  describe("the patient's own page", () => {
+    // The same pseudonym at the other custodian, linked to BOB: a query that matched on the
+    // pseudonym alone would hand BOB's holding and log to ALICE.
+    beforeAll(async () => {
+      await linkPatientAccount(database.db, otherCustodianId, first.pseudoId, BOB);
+      await readPatientRecords(
+        database.db,
+        keyring.forCustodian(otherCustodianId),
+        otherCustodianId,
+        first.pseudoId,
+        { actor: "worker:b-site", purpose: "job:bob-only" },
+      );
+    });
+
+    it("lists what each custodian holds for the account, and nothing of another account", async () => {
+      const alice = await listAccountHoldings(database.db, ALICE);
+      expect(alice).toEqual([
+        {
+          holdingId: expect.any(String),
+          custodianId,
+          custodianName: "A",
+          pseudoId: first.pseudoId,
+          recordCount: first.resources.length,
+          storedAt: expect.any(Date),
+          erasedAt: null,
+        },
+      ]);
+      const bob = await listAccountHoldings(database.db, BOB);
+      expect(bob.map((holding) => holding.custodianId)).toEqual([otherCustodianId]);
+      expect(await listAccountHoldings(database.db, "0x" + "0".repeat(40))).toEqual([]);
+    });
+
+    it("finds a holding only for its own account", async () => {
+      const [alice] = await listAccountHoldings(database.db, ALICE);
+      const [bob] = await listAccountHoldings(database.db, BOB);
+      expect((await findAccountHolding(database.db, ALICE, alice?.holdingId ?? ""))?.pseudoId).toBe(
+        first.pseudoId,
+      );
+      expect(await findAccountHolding(database.db, ALICE, bob?.holdingId ?? "")).toBeNull();
+      expect(await findAccountHolding(database.db, BOB, alice?.holdingId ?? "")).toBeNull();
+      expect(await findAccountHolding(database.db, ALICE, "not-a-uuid")).toBeNull();
+    });
+
+    it("gives the account the audit entries about its own patients, not those of a namesake elsewhere", async () => {
+      const [alice] = await listAccountHoldings(database.db, ALICE);
+      const aliceLog = await listAccountAuditEntries(database.db, ALICE);
+      expect(aliceLog.map((entry) => entry.action)).toEqual(["records.stored"]);
+      expect(aliceLog.every((entry) => entry.holdingId === alice?.holdingId)).toBe(true);
+      expect(aliceLog.every((entry) => entry.details.custodianId === custodianId)).toBe(true);
+
+      const bobLog = await listAccountAuditEntries(database.db, BOB);
+      expect(bobLog.map((entry) => entry.action)).toEqual(["records.read", "records.stored"]);
+      expect(bobLog[0]?.details.purpose).toBe("job:bob-only");
+    });
+
+    it("shows when a holding was erased, and the erasure in its log", async () => {
+      await erasePatient(database.db, otherCustodianId, first.pseudoId, {
+        actor: `patient:${first.pseudoId}`,
+        reason: "patient-request",
+      });
+      const [bob] = await listAccountHoldings(database.db, BOB);
+      expect(bob?.erasedAt).toBeInstanceOf(Date);
+      expect(bob?.recordCount).toBe(first.resources.length);
+      expect((await listAccountAuditEntries(database.db, BOB))[0]).toMatchObject({
+        action: "patient.erased",
+        actor: `patient:${first.pseudoId}`,
+      });
+      const [alice] = await listAccountHoldings(database.db, ALICE);
+      expect(alice?.erasedAt).toBeNull();
+    });
   });
 });
