@@ -3,7 +3,7 @@
 // the audit log, in the same transaction); and hands back only what the purpose releases: minimised
 // columns, aggregate statistics, or one granted condition's history. See docs/architecture.md.
 import type { Address, Hex } from "viem";
-import { linkedToCondition } from "#core/custody/care-access.ts";
+import { careResourceTypes, linkedToCondition } from "#core/custody/care-access.ts";
 import { careConditionFor, type CareCondition } from "#core/custody/care-conditions.ts";
 import { aggregateCohort } from "#core/custody/aggregate.ts";
 import type { KeyEncryptionService } from "#core/custody/envelope.ts";
@@ -188,6 +188,9 @@ export async function readCareHistory(
   const patient = await readPatientRecords(db, kes, custodian.id, held.pseudoId, {
     actor: `provider:${provider}`,
     purpose: `care:${provider}:${condition.number}`,
+    // Billing, immunisations, allergies and the Patient resource are never a condition's history:
+    // leave them encrypted rather than decrypt and drop them.
+    resourceTypes: careResourceTypes,
   });
   if (!patient) {
     // Erased between the lookup and the read: the read saw the erasure and decrypted nothing.
