@@ -179,16 +179,15 @@ describe("RecordCommitments", async () => {
       account: otherCustodian,
     });
 
-    const [smallGas, largeGas] = await Promise.all(
-      [smallHash, largeHash].map(
-        async (hash) => (await publicClient.waitForTransactionReceipt({ hash })).gasUsed,
-      ),
-    );
-    const [smallCalldata, largeCalldata] = await Promise.all(
-      [smallHash, largeHash].map(async (hash) =>
-        calldataGas((await publicClient.getTransaction({ hash })).input),
-      ),
-    );
+    const gasUsed = async (hash: Hex) =>
+      (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+    const calldataOf = async (hash: Hex) =>
+      calldataGas((await publicClient.getTransaction({ hash })).input);
+    const [smallGas, largeGas] = [await gasUsed(smallHash), await gasUsed(largeHash)];
+    const [smallCalldata, largeCalldata] = [
+      await calldataOf(smallHash),
+      await calldataOf(largeHash),
+    ];
     gas.check("records.publish.10", smallGas);
     gas.check("records.publish.5000", largeGas);
     // The roots and counts differ in how many of their bytes are zero; beyond that calldata, nothing may differ.
