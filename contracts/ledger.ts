@@ -364,6 +364,25 @@ export function createLedgerClient(options: LedgerClientOptions) {
       });
     },
 
+    /**
+     * The transaction that committed the custodian's batch, found by its `RecordBatchCommitted` event
+     * from `fromBlock` on; null when no transaction did.
+     */
+    async recordBatchTransaction(
+      custodian: Address,
+      batchId: bigint,
+      fromBlock = 0n,
+    ): Promise<Hash | null> {
+      const [committed] = await publicClient.getContractEvents({
+        ...recordCommitments,
+        eventName: "RecordBatchCommitted",
+        args: { custodian, batchId },
+        fromBlock,
+        toBlock: "latest",
+      });
+      return committed?.transactionHash ?? null;
+    },
+
     /** Whether the chain holds `record` in the custodian's batch `batchId`. */
     verifyRecordCommitment(
       custodian: Address,
