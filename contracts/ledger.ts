@@ -1,4 +1,5 @@
-// The typed chain client of the ledger contracts: custodians' access-log anchors and studies' compensation.
+// The typed chain client of the ledger contracts: custodians' access-log anchors, custodians' record
+// commitments, and studies' compensation.
 //
 // Same rules as client.ts: writes send and return the transaction hash without waiting (`waitForReceipt`
 // waits), the transport gives up after a few seconds without retrying, and a refusal is read with
@@ -19,7 +20,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import type { AccessEvent, IndexedPayout } from "#core/merkle.ts";
+import type { AccessEvent, IndexedPayout, RecordCommitment } from "#core/merkle.ts";
 import {
   createRpcTransport,
   localChain,
@@ -37,6 +38,8 @@ import {
   accessLogAnchorsBytecode,
   compensationAbi,
   compensationBytecode,
+  recordCommitmentsAbi,
+  recordCommitmentsBytecode,
 } from "./generated/abis.ts";
 
 /** The role names of the ledger contracts, as `keccak256` of their names like OpenZeppelin's. */
@@ -46,7 +49,11 @@ export const LEDGER_ROLES = {
   pauser: keccak256(stringToHex("PAUSER_ROLE")),
 } as const;
 
-export type LedgerAddresses = { accessLogAnchors: Address; compensation: Address };
+export type LedgerAddresses = {
+  accessLogAnchors: Address;
+  recordCommitments: Address;
+  compensation: Address;
+};
 
 export type LedgerDeployment = LedgerAddresses & {
   chainId: number;
@@ -57,7 +64,7 @@ export type LedgerDeployment = LedgerAddresses & {
 export type DeployLedgerContractsOptions = {
   rpcUrl: string;
   deployerKey: Hex;
-  /** Holds DEFAULT_ADMIN_ROLE and PAUSER_ROLE on both contracts; the deployer when omitted. */
+  /** Holds DEFAULT_ADMIN_ROLE and PAUSER_ROLE on every ledger contract; the deployer when omitted. */
   admin?: Address;
   /** Receives donated payouts; fixed for the life of the Compensation contract. */
   researchFund: Address;
@@ -65,7 +72,10 @@ export type DeployLedgerContractsOptions = {
   predecessorAnchors?: Address;
 };
 
-/** Deploys AccessLogAnchors then Compensation and waits for both. Roles are granted afterwards by the admin. */
+/**
+ * Deploys AccessLogAnchors, RecordCommitments and Compensation, one after the other, and waits for each.
+ * Roles are granted afterwards by the admin.
+ */
 export async function deployLedgerContracts(
   options: DeployLedgerContractsOptions,
 ): Promise<LedgerDeployment> {
@@ -100,6 +110,14 @@ export async function deployLedgerContracts(
       args: [admin, options.predecessorAnchors ?? zeroAddress],
     }),
   );
+  const recordCommitments = await deployed(
+    "RecordCommitments",
+    await walletClient.deployContract({
+      abi: recordCommitmentsAbi,
+      bytecode: recordCommitmentsBytecode,
+      args: [admin],
+    }),
+  );
   const compensation = await deployed(
     "Compensation",
     await walletClient.deployContract({
@@ -111,6 +129,7 @@ export async function deployLedgerContracts(
   return {
     chainId,
     accessLogAnchors: anchors.address,
+    recordCommitments: recordCommitments.address,
     compensation: compensation.address,
     deployBlock: anchors.blockNumber,
   };
@@ -134,6 +153,11 @@ export type AnchoredBatch = {
 /** Where a custodian's log stands: the batch id and first sequence its next batch must use. */
 export type AccessLogPosition = { nextBatchId: bigint; nextSequence: bigint };
 
+/** What `RecordCommitments.publishBatch` takes; `buildRecordCommitmentBatch` in core/merkle.ts gives root and count. */
+export type RecordBatchToPublish = { batchId: bigint; root: Hex; leafCount: number };
+
+export type CommittedRecordBatch = { root: Hex; leafCount: number; committedAt: bigint };
+
 export type PublishedPayouts = { root: Hex; pool: bigint; paidOut: bigint };
 
 export type LedgerClientOptions = {
@@ -154,6 +178,10 @@ export function createLedgerClient(options: LedgerClientOptions) {
     address: options.addresses.accessLogAnchors,
     abi: accessLogAnchorsAbi,
   } as const;
+  const recordCommitments = {
+    address: options.addresses.recordCommitments,
+    abi: recordCommitmentsAbi,
+  } as const;
   const compensation = { address: options.addresses.compensation, abi: compensationAbi } as const;
 
   let chain: Promise<Chain> | undefined;
@@ -172,25 +200,45 @@ export function createLedgerClient(options: LedgerClientOptions) {
 
   const sendAs = createSendAs(readChain, transport);
 
+  // The three contracts share AccessControl and Pausable; viem types each call by its own ABI.
   function grantRole(
     adminKey: Hex,
     contract: keyof LedgerAddresses,
     role: Hex,
     account: Address,
   ): Promise<SentTransaction> {
-    return sendAs(adminKey, (walletClient) =>
-      contract === "accessLogAnchors"
-        ? walletClient.writeContract({
-            ...anchors,
+    const args = [role, account] as const;
+    return sendAs(adminKey, (walletClient) => {
+      switch (contract) {
+        case "accessLogAnchors":
+          return walletClient.writeContract({ ...anchors, functionName: "grantRole", args });
+        case "recordCommitments":
+          return walletClient.writeContract({
+            ...recordCommitments,
             functionName: "grantRole",
-            args: [role, account],
-          })
-        : walletClient.writeContract({
-            ...compensation,
-            functionName: "grantRole",
-            args: [role, account],
-          }),
-    );
+            args,
+          });
+        case "compensation":
+          return walletClient.writeContract({ ...compensation, functionName: "grantRole", args });
+      }
+    });
+  }
+
+  function setPaused(
+    key: Hex,
+    contract: keyof LedgerAddresses,
+    functionName: "pause" | "unpause",
+  ): Promise<SentTransaction> {
+    return sendAs(key, (walletClient) => {
+      switch (contract) {
+        case "accessLogAnchors":
+          return walletClient.writeContract({ ...anchors, functionName });
+        case "recordCommitments":
+          return walletClient.writeContract({ ...recordCommitments, functionName });
+        case "compensation":
+          return walletClient.writeContract({ ...compensation, functionName });
+      }
+    });
   }
 
   return {
@@ -203,36 +251,36 @@ export function createLedgerClient(options: LedgerClientOptions) {
       return grantRole(adminKey, "accessLogAnchors", LEDGER_ROLES.custodian, custodian);
     },
 
+    /** Lets `custodian` commit its own stored records. */
+    grantRecordCustodianRole(adminKey: Hex, custodian: Address): Promise<SentTransaction> {
+      return grantRole(adminKey, "recordCommitments", LEDGER_ROLES.custodian, custodian);
+    },
+
     /** Lets `publisher` publish studies' payouts. */
     grantPayoutPublisherRole(adminKey: Hex, publisher: Address): Promise<SentTransaction> {
       return grantRole(adminKey, "compensation", LEDGER_ROLES.payoutPublisher, publisher);
     },
 
     async hasRole(contract: keyof LedgerAddresses, role: Hex, account: Address): Promise<boolean> {
-      return contract === "accessLogAnchors"
-        ? publicClient.readContract({ ...anchors, functionName: "hasRole", args: [role, account] })
-        : publicClient.readContract({
-            ...compensation,
-            functionName: "hasRole",
-            args: [role, account],
-          });
+      const args = [role, account] as const;
+      switch (contract) {
+        case "accessLogAnchors":
+          return publicClient.readContract({ ...anchors, functionName: "hasRole", args });
+        case "recordCommitments":
+          return publicClient.readContract({ ...recordCommitments, functionName: "hasRole", args });
+        case "compensation":
+          return publicClient.readContract({ ...compensation, functionName: "hasRole", args });
+      }
     },
 
-    /** Stops anchoring, or publishing, claims, donations and redemptions; reads keep working. */
+    /** Stops anchoring, committing, or publishing, claims, donations and redemptions; reads keep working. */
     pause(pauserKey: Hex, contract: keyof LedgerAddresses): Promise<SentTransaction> {
-      return sendAs(pauserKey, (walletClient) =>
-        contract === "accessLogAnchors"
-          ? walletClient.writeContract({ ...anchors, functionName: "pause" })
-          : walletClient.writeContract({ ...compensation, functionName: "pause" }),
-      );
+      return setPaused(pauserKey, contract, "pause");
     },
 
-    unpause(pauserKey: Hex, contract: keyof LedgerAddresses): Promise<SentTransaction> {
-      return sendAs(pauserKey, (walletClient) =>
-        contract === "accessLogAnchors"
-          ? walletClient.writeContract({ ...anchors, functionName: "unpause" })
-          : walletClient.writeContract({ ...compensation, functionName: "unpause" }),
-      );
+    /** The pauser may unpause AccessLogAnchors and Compensation; RecordCommitments needs the admin. */
+    unpause(key: Hex, contract: keyof LedgerAddresses): Promise<SentTransaction> {
+      return setPaused(key, contract, "unpause");
     },
 
     // --- access-log anchors -------------------------------------------------------------------------------
@@ -282,6 +330,71 @@ export function createLedgerClient(options: LedgerClientOptions) {
         }),
       ]);
       return { nextBatchId, nextSequence };
+    },
+
+    // --- record commitments -------------------------------------------------------------------------------
+
+    /** Commits the custodian's next batch of records; refused with `BatchOutOfOrder` when it is not the next. */
+    publishRecordBatch(custodianKey: Hex, batch: RecordBatchToPublish): Promise<SentTransaction> {
+      return sendAs(custodianKey, (walletClient) =>
+        walletClient.writeContract({
+          ...recordCommitments,
+          functionName: "publishBatch",
+          args: [batch.batchId, batch.root, batch.leafCount],
+        }),
+      );
+    },
+
+    /** The committed batch, or null when the custodian has not committed it. */
+    async recordBatchOf(custodian: Address, batchId: bigint): Promise<CommittedRecordBatch | null> {
+      const batch = await publicClient.readContract({
+        ...recordCommitments,
+        functionName: "batchOf",
+        args: [custodian, batchId],
+      });
+      return batch.root === zeroHash ? null : batch;
+    },
+
+    /** How many batches the custodian has committed: also the id its next batch must have. */
+    recordBatchCount(custodian: Address): Promise<bigint> {
+      return publicClient.readContract({
+        ...recordCommitments,
+        functionName: "batchCountOf",
+        args: [custodian],
+      });
+    },
+
+    /**
+     * The transaction that committed the custodian's batch, found by its `RecordBatchCommitted` event
+     * from `fromBlock` on; null when no transaction did.
+     */
+    async recordBatchTransaction(
+      custodian: Address,
+      batchId: bigint,
+      fromBlock = 0n,
+    ): Promise<Hash | null> {
+      const [committed] = await publicClient.getContractEvents({
+        ...recordCommitments,
+        eventName: "RecordBatchCommitted",
+        args: { custodian, batchId },
+        fromBlock,
+        toBlock: "latest",
+      });
+      return committed?.transactionHash ?? null;
+    },
+
+    /** Whether the chain holds `record` in the custodian's batch `batchId`. */
+    verifyRecordCommitment(
+      custodian: Address,
+      batchId: bigint,
+      record: RecordCommitment,
+      proof: readonly Hex[],
+    ): Promise<boolean> {
+      return publicClient.readContract({
+        ...recordCommitments,
+        functionName: "verifyRecordCommitment",
+        args: [custodian, batchId, record, proof],
+      });
     },
 
     // --- compensation -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ export const systemContracts = [
   "ConsentRegistry",
   "CareGrants",
   "AccessLogAnchors",
+  "RecordCommitments",
   "Compensation",
   "CredentialRegistry",
   "EthicsBoard",
@@ -54,6 +55,7 @@ export async function deploySystem(options: DeploySystemOptions): Promise<System
       ConsentRegistry: consent.consentRegistry,
       CareGrants: consent.careGrants,
       AccessLogAnchors: ledger.accessLogAnchors,
+      RecordCommitments: ledger.recordCommitments,
       Compensation: ledger.compensation,
       CredentialRegistry: study.addresses.credentialRegistry,
       EthicsBoard: study.addresses.ethicsBoard,
@@ -89,6 +91,7 @@ export function consentDeployment(system: SystemDeployment) {
 export function ledgerDeployment(system: SystemDeployment) {
   return {
     accessLogAnchors: system.contracts.AccessLogAnchors,
+    recordCommitments: system.contracts.RecordCommitments,
     compensation: system.contracts.Compensation,
   };
 }

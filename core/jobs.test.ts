@@ -34,4 +34,12 @@ describe("jobCatalogue", () => {
     expect(schema.safeParse({ offerId: "42" }).success).toBe(false);
     expect(schema.safeParse({}).success).toBe(false);
   });
+
+  it("wants a custody.commit-records payload to carry a uuid custodian id, and nothing else", () => {
+    const schema = jobCatalogue["custody.commit-records"];
+    const custodianId = crypto.randomUUID();
+    expect(schema.safeParse({ custodianId }).success).toBe(true);
+    expect(schema.parse({ custodianId, records: [1, 2] })).toEqual({ custodianId });
+    expect(schema.safeParse({ custodianId: "st-marys" }).success).toBe(false);
+  });
 });

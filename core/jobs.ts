@@ -5,6 +5,8 @@ export const jobCatalogue = {
   "offer.register": z.object({ offerId: z.string().uuid() }),
   /** Rewrites patient_data_keys so erased patients' wrapped keys leave its pages (docs/erasure.md). */
   "custody.compact-keys": z.object({ window: z.string().datetime() }),
+  /** Seals a custodian's newly stored records into commitment batches and puts their roots on chain. */
+  "custody.commit-records": z.object({ custodianId: z.string().uuid() }),
 } as const;
 
 export type JobName = keyof typeof jobCatalogue;

@@ -7,13 +7,18 @@ import {
   buildAccessLogBatch,
   buildMerkleTree,
   buildPayoutTree,
+  buildRecordCommitmentBatch,
   hashPair,
   type Payout,
   payoutLeaf,
+  type RecordCommitment,
+  recordCommitmentLeaf,
+  recordPatientRef,
   standardLeafHash,
   verifyAccessEventProof,
   verifyMerkleProof,
   verifyPayoutProof,
+  verifyRecordCommitmentProof,
 } from "./merkle.ts";
 
 const custodian = getAddress("0x1111111111111111111111111111111111111111");
@@ -39,6 +44,14 @@ function accessEvent(sequence: bigint): AccessEvent {
     patientRef: keccak256(toHex(`patient-ref-${sequence % 3n}`)),
     grantRef: keccak256(stringToHex("consent-oncology")),
     actionRef: keccak256(toHex(`analysis-${sequence / 2n}`)),
+  };
+}
+
+function storedRecord(n: number): RecordCommitment {
+  return {
+    recordId: BigInt(10 * n + 3),
+    patientRef: keccak256(toHex(`patient-ref-${n % 4}`)),
+    commitment: keccak256(toHex(`envelope-${n}`)),
   };
 }
 
@@ -218,6 +231,101 @@ describe("buildAccessLogBatch", () => {
     const batch = buildAccessLogBatch(custodian, [accessEvent(10n), accessEvent(11n)]);
     expect(() => batch.proofOf(12n)).toThrow(/not in this batch \(10 to 11\)/);
     expect(() => batch.proofOf(9n)).toThrow(/not in this batch/);
+  });
+});
+
+describe("recordCommitmentLeaf", () => {
+  it("matches the leaf RecordCommitments.recordCommitmentLeaf computed on chain for the same record", () => {
+    // Pinned from the contract: committed records stay provable only while this holds.
+    const record: RecordCommitment = {
+      recordId: 42n,
+      patientRef: keccak256(stringToHex("patient-ref")),
+      commitment: keccak256(stringToHex("envelope")),
+    };
+    expect(recordCommitmentLeaf(custodian, record)).toBe(
+      "0xc7b274815aae9e052012257e181a2e4aca99cdf77f0400f03efadb3129229e3d",
+    );
+  });
+
+  it("changes when the pointer, the patient, the commitment or the custodian changes", () => {
+    const record = storedRecord(7);
+    const leaf = recordCommitmentLeaf(custodian, record);
+    const variants: RecordCommitment[] = [
+      { ...record, recordId: record.recordId + 1n },
+      { ...record, patientRef: zeroHash },
+      { ...record, commitment: zeroHash },
+    ];
+    for (const variant of variants) expect(recordCommitmentLeaf(custodian, variant)).not.toBe(leaf);
+    expect(recordCommitmentLeaf(otherCustodian, record)).not.toBe(leaf);
+  });
+
+  it("is never the leaf of an access event with the same fields", () => {
+    // The domain tags differ, so one tree's leaf cannot pass for the other's.
+    expect(recordCommitmentLeaf(custodian, storedRecord(1))).not.toBe(
+      accessEventLeaf(custodian, accessEvent(1n)),
+    );
+  });
+});
+
+describe("recordPatientRef", () => {
+  it("hashes the 32 bytes of the pseudo id, and refuses anything that is not one", () => {
+    const pseudoId = "ab".repeat(32);
+    expect(recordPatientRef(pseudoId)).toBe(keccak256(`0x${pseudoId}`));
+    expect(recordPatientRef(pseudoId)).not.toBe(recordPatientRef("ac".repeat(32)));
+    for (const bad of [
+      "",
+      "AB".repeat(32),
+      `0x${"ab".repeat(32)}`,
+      "ab".repeat(31),
+      "zz".repeat(32),
+    ]) {
+      expect(() => recordPatientRef(bad)).toThrow(/is not a pseudo id/);
+    }
+  });
+});
+
+describe("buildRecordCommitmentBatch", () => {
+  it("commits records with gaps between their ids and proves each by its id", () => {
+    const records = Array.from({ length: 21 }, (_, n) => storedRecord(n));
+    const batch = buildRecordCommitmentBatch(custodian, records);
+    expect(batch).toMatchObject({ custodian, leafCount: 21 });
+    for (const record of records) {
+      expect(
+        verifyRecordCommitmentProof(batch.root, custodian, record, batch.proofOf(record.recordId)),
+      ).toBe(true);
+    }
+    expect(buildRecordCommitmentBatch(custodian, [...records].reverse()).root).toBe(batch.root);
+  });
+
+  it("does not verify a record under another custodian or with its commitment changed", () => {
+    const batch = buildRecordCommitmentBatch(custodian, [storedRecord(0), storedRecord(1)]);
+    const record = storedRecord(1);
+    const proof = batch.proofOf(record.recordId);
+    expect(verifyRecordCommitmentProof(batch.root, otherCustodian, record, proof)).toBe(false);
+    expect(
+      verifyRecordCommitmentProof(
+        batch.root,
+        custodian,
+        { ...record, commitment: zeroHash },
+        proof,
+      ),
+    ).toBe(false);
+  });
+
+  it("refuses an empty batch, a record twice, an id past uint64, and a proof of a record it lacks", () => {
+    expect(() => buildRecordCommitmentBatch(custodian, [])).toThrow(/at least one record/);
+    expect(() => buildRecordCommitmentBatch(custodian, [storedRecord(2), storedRecord(2)])).toThrow(
+      /appears twice/,
+    );
+    expect(() =>
+      buildRecordCommitmentBatch(custodian, [{ ...storedRecord(0), recordId: 2n ** 64n }]),
+    ).toThrow(/uint64/);
+    expect(() =>
+      buildRecordCommitmentBatch(custodian, [{ ...storedRecord(0), recordId: -1n }]),
+    ).toThrow(/uint64/);
+    const batch = buildRecordCommitmentBatch(custodian, [storedRecord(0)]);
+    expect(batch.proofOf(storedRecord(0).recordId)).toEqual([]);
+    expect(() => batch.proofOf(storedRecord(1).recordId)).toThrow(/not in this batch/);
   });
 });
 

@@ -1,5 +1,5 @@
-// Merkle trees of the ledger: access-log batches and study payouts, built and proved exactly as the
-// AccessLogAnchors and Compensation contracts verify them.
+// Merkle trees of the ledger: access-log batches, record-commitment batches and study payouts, built and
+// proved exactly as the AccessLogAnchors, RecordCommitments and Compensation contracts verify them.
 //
 // The layout is OpenZeppelin's StandardMerkleTree (leaves double-hashed and sorted, pairs hashed sorted), so
 // its tools and `MerkleProof.verify` accept these trees too. Each leaf starts with a domain tag, so an access
@@ -20,6 +20,11 @@ import {
 
 /** Sets access-event leaves apart; `AccessEventLeaf.DOMAIN` in Solidity. */
 export const ACCESS_EVENT_LEAF_DOMAIN: Hex = keccak256(stringToHex("consentry.access-event.v1"));
+
+/** Sets record-commitment leaves apart; `RecordCommitmentLeaf.DOMAIN` in Solidity. */
+export const RECORD_COMMITMENT_LEAF_DOMAIN: Hex = keccak256(
+  stringToHex("consentry.record-commitment.v1"),
+);
 
 /** Sets payout leaves apart; `PayoutLeaf.DOMAIN` in Solidity. */
 export const PAYOUT_LEAF_DOMAIN: Hex = keccak256(stringToHex("consentry.payout.v1"));
@@ -228,6 +233,118 @@ export function verifyAccessEventProof(
   proof: readonly Hex[],
 ): boolean {
   return verifyMerkleProof(root, accessEventLeaf(custodian, event), proof);
+}
+
+// --- record-commitment batches -------------------------------------------------------------------------------
+
+/** One stored record as its custodian commits it on chain; `IRecordCommitments.RecordCommitment`. */
+export type RecordCommitment = {
+  /** The pointer: the record's row id in the custodian's store. */
+  recordId: bigint;
+  /** `recordPatientRef` of the patient's pseudo id. */
+  patientRef: Hex;
+  /** SHA-256 of the record's encrypted envelope. */
+  commitment: Hex;
+};
+
+const RECORD_COMMITMENT_LEAF_TYPES = [
+  { type: "bytes32" },
+  { type: "address" },
+  { type: "uint64" },
+  { type: "bytes32" },
+  { type: "bytes32" },
+] as const;
+
+const PSEUDO_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * The patient reference of a record leaf: `keccak256` of the 32 bytes of the patient's pseudo id. The pseudo
+ * id is itself a keyed hash that only the custodian's secret links to a person, so the reference is no
+ * low-entropy hash of an identifier (ADR 0005), and a patient who knows their pseudo id finds their leaves.
+ */
+export function recordPatientRef(pseudoId: string): Hex {
+  if (!PSEUDO_ID.test(pseudoId)) {
+    throw new TypeError(`"${pseudoId}" is not a pseudo id (64 lower-case hex digits)`);
+  }
+  return keccak256(`0x${pseudoId}`);
+}
+
+/** The leaf of `record` in `custodian`'s batch tree; `RecordCommitmentLeaf.hash` in Solidity. */
+export function recordCommitmentLeaf(custodian: Address, record: RecordCommitment): Hex {
+  return keccak256(
+    keccak256(
+      encodeAbiParameters(RECORD_COMMITMENT_LEAF_TYPES, [
+        RECORD_COMMITMENT_LEAF_DOMAIN,
+        custodian,
+        record.recordId,
+        record.patientRef,
+        record.commitment,
+      ]),
+    ),
+  );
+}
+
+export type RecordCommitmentBatch = {
+  custodian: Address;
+  root: Hex;
+  /** The `leafCount` that `publishBatch` takes. */
+  leafCount: number;
+  records: readonly RecordCommitment[];
+  /** The proof of the record with `recordId`, for `verifyRecordCommitment`. */
+  proofOf(recordId: bigint): Hex[];
+};
+
+/**
+ * The batch tree over some of a custodian's records. Record ids need not be consecutive (a batch holds what
+ * was stored since the previous one), but each may appear once; the root does not depend on their order.
+ */
+export function buildRecordCommitmentBatch(
+  custodian: Address,
+  records: readonly RecordCommitment[],
+): RecordCommitmentBatch {
+  if (records.length === 0) throw new RangeError("A batch needs at least one record");
+  if (records.length > MAX_BATCH_EVENTS) {
+    throw new RangeError(
+      `A batch holds at most ${MAX_BATCH_EVENTS} records, not ${records.length}`,
+    );
+  }
+  const positionOf = new Map<bigint, number>();
+  records.forEach((record, position) => {
+    if (record.recordId < 0n || record.recordId > MAX_UINT64) {
+      throw new RangeError(`Record id ${record.recordId} does not fit the contract's uint64`);
+    }
+    if (positionOf.has(record.recordId)) {
+      throw new RangeError(
+        `Record ${record.recordId} appears twice: each record is committed once`,
+      );
+    }
+    positionOf.set(record.recordId, position);
+  });
+  const checkedCustodian = getAddress(custodian);
+  const tree = buildMerkleTree(
+    records.map((record) => recordCommitmentLeaf(checkedCustodian, record)),
+  );
+  return {
+    custodian: checkedCustodian,
+    root: tree.root,
+    leafCount: records.length,
+    records,
+    proofOf(recordId) {
+      const position = positionOf.get(recordId);
+      if (position === undefined) throw new RangeError(`Record ${recordId} is not in this batch`);
+      return tree.proof(position);
+    },
+  };
+}
+
+/** The off-chain twin of `verifyRecordCommitment`, for a patient or auditor holding the committed root. */
+export function verifyRecordCommitmentProof(
+  root: Hex,
+  custodian: Address,
+  record: RecordCommitment,
+  proof: readonly Hex[],
+): boolean {
+  return verifyMerkleProof(root, recordCommitmentLeaf(custodian, record), proof);
 }
 
 // --- study payouts --------------------------------------------------------------------------------------------

@@ -55,11 +55,14 @@ export async function asSuperuser<T>(database: Database, work: (tx: Db) => Promi
   });
 }
 
-/** Empties the custody, audit and job tables and rewinds the audit head, between tests. */
+/**
+ * Empties the custody tables (record commitment batches included), the audit and job tables, and
+ * rewinds the audit head, between tests.
+ */
 export async function resetCustodyTables(database: Database): Promise<void> {
   await asSuperuser(database, async (tx) => {
     await tx.execute(
-      sql`truncate audit_log, audit_anchors, records, patient_data_keys, patients, jobs restart identity`,
+      sql`truncate audit_log, audit_anchors, record_commitment_batches, records, patient_data_keys, patients, jobs restart identity`,
     );
     await tx.execute(
       sql`update audit_head set last_seq = 0, last_hash = decode(repeat('00', 32), 'hex'), last_at = null`,

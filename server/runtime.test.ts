@@ -2,8 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { getAddress } from "viem";
 import { listDeployments } from "#db/queries/chain.ts";
-import { systemContracts } from "#contracts/system.ts";
+import { listCustodians } from "#db/queries/custodians.ts";
+import { createLedgerClient, LEDGER_ROLES } from "#contracts/ledger.ts";
+import { ledgerDeployment, systemContracts } from "#contracts/system.ts";
 import { DataDirBusyError, lockDataDir } from "./data-dir-lock.ts";
 import { parseEnv } from "./env.ts";
 import type { Progress } from "./progress.ts";
@@ -17,8 +20,8 @@ describe("the embedded runtime", () => {
     while (cleanup.length > 0) await cleanup.pop()?.();
   });
 
-  const start = async (dataDir: string): Promise<Runtime> => {
-    const env = parseEnv({ DATA_DIR: dataDir, LOG_LEVEL: "error", SEED_DEMO: "false" });
+  const start = async (dataDir: string, seedDemo = false): Promise<Runtime> => {
+    const env = parseEnv({ DATA_DIR: dataDir, LOG_LEVEL: "error", SEED_DEMO: String(seedDemo) });
     return startRuntime(env, { worker: false, indexer: false }, quietProgress);
   };
 
@@ -40,6 +43,24 @@ describe("the embedded runtime", () => {
     expect(again.map((row) => [row.contract, row.address]).sort()).toEqual(
       recorded.map((row) => [row.contract, row.address]).sort(),
     );
+  });
+
+  it("lets every custodian it registers commit its own records on chain", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "consentry-runtime-"));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const runtime = await start(dataDir, true);
+    cleanup.push(() => runtime.stop());
+
+    const ledger = createLedgerClient({
+      rpcUrl: runtime.chainAccess.rpcUrl,
+      addresses: ledgerDeployment(runtime.chainAccess.system),
+    });
+    const custodians = await listCustodians(runtime.database.db);
+    expect(custodians.length).toBeGreaterThan(0);
+    for (const custodian of custodians) {
+      const address = getAddress(custodian.chainAddress ?? "");
+      expect(await ledger.hasRole("recordCommitments", LEDGER_ROLES.custodian, address)).toBe(true);
+    }
   });
 
   it("refuses to start when the chain lost the contracts the database records", async () => {

@@ -8,8 +8,10 @@ import { createLogger, type Logger } from "#core/log.ts";
 import { ANVIL_DEPLOYER_KEY, startAnvil, type AnvilNode } from "#contracts/anvil.ts";
 import { createChainClient, type ChainClient } from "#contracts/client.ts";
 import type { Deployment } from "#contracts/deploy.ts";
+import { createLedgerClient, type LedgerAddresses } from "#contracts/ledger.ts";
 import {
   deploySystem,
+  ledgerDeployment,
   offerDeployment,
   systemContracts,
   type ChainAccess,
@@ -126,6 +128,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
           database,
           rpcUrl,
           offerDeployment(deployed),
+          ledgerDeployment(deployed),
           deployerKey,
           keyring,
           progress,
@@ -295,16 +298,25 @@ async function ensureDeployment(
   return system;
 }
 
-/** Gives each custodian a signing key, some gas money and the custodian role. */
+/**
+ * Gives each custodian a signing key, some gas money, and the custodian role on the offer registry and
+ * on RecordCommitments (so it can put its stored records' commitments on chain).
+ */
 async function registerCustodians(
   database: Database,
   rpcUrl: string,
   deployment: Deployment,
+  ledgerAddresses: LedgerAddresses,
   deployerKey: Hex,
   keyring: Keyring,
   progress: Progress,
 ): Promise<void> {
   const chain = createChainClient({ rpcUrl, deployment });
+  const ledger = createLedgerClient({
+    rpcUrl,
+    addresses: ledgerAddresses,
+    chainId: deployment.chainId,
+  });
   const pending = await listCustodiansWithoutChainAddress(database.db);
   for (const custodian of pending) {
     const address = await keyring.ensureCustodianKey(custodian.id);
@@ -315,6 +327,13 @@ async function registerCustodians(
     if (outcome.status !== "success") {
       throw new Error(
         `granting the custodian role to ${custodian.slug} reverted (${granted.txHash})`,
+      );
+    }
+    // Before the address is recorded, so a start that stops half-way grants it on the next start.
+    const committer = await ledger.grantRecordCustodianRole(deployerKey, address);
+    if ((await ledger.waitForReceipt(committer.txHash)).status !== "success") {
+      throw new Error(
+        `granting ${custodian.slug} the right to commit records reverted (${committer.txHash})`,
       );
     }
     await setCustodianChainAddress(database.db, custodian.id, address);

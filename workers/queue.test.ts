@@ -42,7 +42,11 @@ describe.each(engines)("job runner on %s", (engine) => {
   ) =>
     createJobRunner<Context>({
       db: database.db,
-      tasks: { "offer.register": task, "custody.compact-keys": async () => {} },
+      tasks: {
+        "offer.register": task,
+        "custody.compact-keys": async () => {},
+        "custody.commit-records": async () => {},
+      },
       context: { label: "test context" },
       log: silentLogger,
       ...options,

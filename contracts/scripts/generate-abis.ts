@@ -13,6 +13,7 @@ const CONTRACT_NAMES = [
   "ConsentRegistry",
   "CareGrants",
   "AccessLogAnchors",
+  "RecordCommitments",
   "Compensation",
   "CredentialRegistry",
   "EthicsBoard",

@@ -114,7 +114,8 @@ const storedEntry = (
 
 /**
  * Stores de-identified patients for a custodian, every resource encrypted under its patient's data
- * key, in one transaction: all of them or nothing. Idempotent: a patient stored again with the same
+ * key, in one transaction: all of them or nothing. When records were added, the same transaction
+ * queues `custody.commit-records`, which puts their commitments on chain. Idempotent: a patient stored again with the same
  * content changes nothing, and new resources of a stored patient are added. What is stored never
  * changes: a different profile or resource content under a stored id is a 409, as is an erased patient.
  */
@@ -245,6 +246,15 @@ export async function storePatients(
     for (const group of chunks(newPatients)) await tx.insert(patients).values(group);
     for (const group of chunks(wrappedKeys)) await tx.insert(patientDataKeys).values(group);
     for (const group of chunks(newRecords, 500)) await tx.insert(records).values(group);
+    // New records wait for their commitment to go on chain; one queued job serves every store.
+    if (newRecords.length > 0) {
+      await enqueueJob(
+        tx,
+        "custody.commit-records",
+        { custodianId: custodian },
+        { singletonKey: commitRecordsKey(custodian) },
+      );
+    }
     await appendAuditEntries(
       tx,
       summaries
@@ -671,6 +681,8 @@ export async function erasePatient(
     };
   });
 }
+
+export const commitRecordsKey = (custodianId: string) => `custody.commit-records:${custodianId}`;
 
 export const compactionKey = (windowStartMs: number) =>
   `custody.compact-keys:${new Date(windowStartMs).toISOString()}`;

@@ -6,10 +6,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { getAddress, type Hex, keccak256, stringToHex, toHex, zeroAddress } from "viem";
+import { getAddress, type Hex, keccak256, stringToHex, toHex, zeroAddress, zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { type AccessEvent, buildAccessLogBatch, buildPayoutTree } from "#core/merkle.ts";
+import {
+  type AccessEvent,
+  buildAccessLogBatch,
+  buildPayoutTree,
+  buildRecordCommitmentBatch,
+  type RecordCommitment,
+} from "#core/merkle.ts";
 import { ANVIL_ACCOUNT_KEYS, ANVIL_DEPLOYER_KEY, type AnvilNode, startAnvil } from "../../anvil.ts";
 import { decodeContractRevert, isChainUnavailable } from "../../client.ts";
 import {
@@ -67,7 +73,7 @@ describe("ledger client on anvil", () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it("deploys both contracts, anchors a custodian's batch and verifies its events", async () => {
+  it("deploys the ledger contracts, anchors a custodian's batch and verifies its events", async () => {
     const deployment = await deployLedgerContracts({
       rpcUrl: node.rpcUrl,
       deployerKey: ANVIL_DEPLOYER_KEY,
@@ -119,6 +125,78 @@ describe("ledger client on anvil", () => {
       nextBatchId: 0n,
       nextSequence: 20n,
     });
+  });
+
+  it("commits a custodian's record batches in order, verifies their records, and pauses", async () => {
+    const deployment = await deployLedgerContracts({
+      rpcUrl: node.rpcUrl,
+      deployerKey: ANVIL_DEPLOYER_KEY,
+      researchFund,
+    });
+    const ledger = createLedgerClient({ rpcUrl: node.rpcUrl, addresses: deployment });
+    assert.equal(await ledger.hasRole("recordCommitments", LEDGER_ROLES.pauser, admin), true);
+    assert.equal(
+      await ledger.hasRole("recordCommitments", LEDGER_ROLES.custodian, custodian),
+      false,
+    );
+    assert.deepEqual(
+      await refusal(
+        ledger.publishRecordBatch(CUSTODIAN_KEY, { batchId: 0n, root: OFFER, leafCount: 1 }),
+      ),
+      { errorName: "AccessControlUnauthorizedAccount", args: [custodian, LEDGER_ROLES.custodian] },
+    );
+    await mined(ledger, ledger.grantRecordCustodianRole(ANVIL_DEPLOYER_KEY, custodian));
+
+    const record = (n: number): RecordCommitment => ({
+      recordId: BigInt(n * 2),
+      patientRef: keccak256(toHex(`patient-${n % 3}`)),
+      commitment: keccak256(toHex(`envelope-${n}`)),
+    });
+    const batch = buildRecordCommitmentBatch(
+      custodian,
+      Array.from({ length: 12 }, (_, n) => record(n)),
+    );
+    assert.equal(await ledger.recordBatchCount(custodian), 0n);
+    assert.equal(await ledger.recordBatchOf(custodian, 0n), null);
+    await mined(ledger, ledger.publishRecordBatch(CUSTODIAN_KEY, { batchId: 0n, ...batch }));
+
+    assert.equal(await ledger.recordBatchCount(custodian), 1n);
+    const committed = await ledger.recordBatchOf(custodian, 0n);
+    assert.equal(committed?.root, batch.root);
+    assert.equal(committed?.leafCount, 12);
+    assert.ok((committed?.committedAt ?? 0n) > 0n, "committedAt is the block time");
+    for (const stored of batch.records) {
+      const proof = batch.proofOf(stored.recordId);
+      assert.equal(await ledger.verifyRecordCommitment(custodian, 0n, stored, proof), true);
+    }
+    const changed = { ...record(4), commitment: keccak256(toHex("another envelope")) };
+    assert.equal(
+      await ledger.verifyRecordCommitment(custodian, 0n, changed, batch.proofOf(8n)),
+      false,
+    );
+    assert.deepEqual(
+      await refusal(ledger.publishRecordBatch(CUSTODIAN_KEY, { batchId: 0n, ...batch })),
+      { errorName: "BatchOutOfOrder", args: [custodian, 1n, 0n] },
+    );
+
+    await mined(ledger, ledger.pause(ANVIL_DEPLOYER_KEY, "recordCommitments"));
+    const next = buildRecordCommitmentBatch(custodian, [record(20)]);
+    assert.deepEqual(
+      await refusal(ledger.publishRecordBatch(CUSTODIAN_KEY, { batchId: 1n, ...next })),
+      { errorName: "EnforcedPause", args: [] },
+    );
+    assert.equal(
+      await ledger.verifyRecordCommitment(custodian, 0n, record(4), batch.proofOf(8n)),
+      true,
+    );
+    // The pauser role alone does not resume commits: the custodian holds none of the admin's roles.
+    assert.deepEqual(await refusal(ledger.unpause(CUSTODIAN_KEY, "recordCommitments")), {
+      errorName: "AccessControlUnauthorizedAccount",
+      args: [custodian, zeroHash],
+    });
+    await mined(ledger, ledger.unpause(ANVIL_DEPLOYER_KEY, "recordCommitments"));
+    await mined(ledger, ledger.publishRecordBatch(CUSTODIAN_KEY, { batchId: 1n, ...next }));
+    assert.equal(await ledger.recordBatchCount(custodian), 2n);
   });
 
   it("publishes a study's payouts, pays a claim and a donation once each, and pauses", async () => {
@@ -193,7 +271,11 @@ describe("ledger client on anvil", () => {
 
     const ledger = createLedgerClient({
       rpcUrl: `http://127.0.0.1:${address.port}`,
-      addresses: { accessLogAnchors: zeroAddress, compensation: zeroAddress },
+      addresses: {
+        accessLogAnchors: zeroAddress,
+        recordCommitments: zeroAddress,
+        compensation: zeroAddress,
+      },
     });
     const tree = buildPayoutTree(STUDY, [{ offerId: OFFER, patient: alice, amount: 1n }]);
     const payout = tree.payouts[0];
