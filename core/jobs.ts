@@ -5,6 +5,11 @@ export const jobCatalogue = {
   "offer.register": z.object({ offerId: z.string().uuid() }),
   /** Rewrites patient_data_keys so erased patients' wrapped keys leave its pages (docs/erasure.md). */
   "custody.compact-keys": z.object({ window: z.string().datetime() }),
+  /**
+   * Seals unbatched audit entries into Merkle batches and publishes their roots on chain
+   * (AccessLogAnchors). Queued by every audit append under one singleton key (`AUDIT_ANCHOR_JOB`).
+   */
+  "audit.anchor": z.object({}).strict(),
 } as const;
 
 export type JobName = keyof typeof jobCatalogue;

@@ -115,8 +115,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     createIndexer({
       db: database.db,
       chain,
-      chainId: deployment.chainId,
-      startBlock: deployment.deployBlock,
+      chainAccess,
       log: silentLogger,
     });
   const offerRow = async (id: string) => {
@@ -336,8 +335,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     const indexer = createIndexer({
       db: database.db,
       chain,
-      chainId: deployment.chainId,
-      startBlock: deployment.deployBlock,
+      chainAccess,
       log: silentLogger,
       pollIntervalMs: 50,
     });

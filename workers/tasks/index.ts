@@ -1,10 +1,12 @@
 // Every job name mapped to its task (one task per file).
 import type { TaskList } from "../queue.ts";
 import type { TaskContext } from "../context.ts";
+import { anchorAuditLogTask } from "./audit.anchor.ts";
 import { compactKeysTask } from "./custody.compact-keys.ts";
 import { registerOfferTask } from "./offer.register.ts";
 
 export const tasks: TaskList<TaskContext> = {
   "offer.register": registerOfferTask,
   "custody.compact-keys": compactKeysTask,
+  "audit.anchor": anchorAuditLogTask,
 };
