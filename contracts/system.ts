@@ -72,10 +72,15 @@ export async function deploySystem(options: DeploySystemOptions): Promise<System
  */
 async function grantAuditPublisher(rpcUrl: string, deployerKey: Hex, ledger: LedgerDeployment) {
   const client = createLedgerClient({ rpcUrl, addresses: ledger, chainId: ledger.chainId });
-  const { txHash } = await client.grantAnchorCustodianRole(deployerKey, privateKeyToAddress(deployerKey));
+  const { txHash } = await client.grantAnchorCustodianRole(
+    deployerKey,
+    privateKeyToAddress(deployerKey),
+  );
   const outcome = await client.waitForReceipt(txHash);
   if (outcome.status !== "success") {
-    throw new Error(`granting the audit publisher CUSTODIAN_ROLE on AccessLogAnchors reverted (${txHash})`);
+    throw new Error(
+      `granting the audit publisher CUSTODIAN_ROLE on AccessLogAnchors reverted (${txHash})`,
+    );
   }
 }
 

@@ -71,7 +71,9 @@ async function alreadyAnchored(
   }
   const txHash = await ledger.accessBatchAnchoredTx(publisher, batch.batchId, fromBlock);
   if (!txHash) {
-    throw new Error(`audit batch ${batch.batchId} is on chain, but no BatchAnchored event names it`);
+    throw new Error(
+      `audit batch ${batch.batchId} is on chain, but no BatchAnchored event names it`,
+    );
   }
   return txHash;
 }
