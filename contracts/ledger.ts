@@ -397,6 +397,22 @@ export function createLedgerClient(options: LedgerClientOptions) {
       });
     },
 
+    /** The transaction that anchored the publisher's batch `batchId`, or null when none did. */
+    async accessBatchAnchoredTx(
+      custodian: Address,
+      batchId: bigint,
+      fromBlock: bigint,
+    ): Promise<Hash | null> {
+      const [log] = await publicClient.getContractEvents({
+        ...anchors,
+        eventName: "BatchAnchored",
+        args: { custodian, batchId },
+        fromBlock,
+        strict: true,
+      });
+      return log?.transactionHash ?? null;
+    },
+
     // --- compensation -------------------------------------------------------------------------------------
 
     /** Publishes a study's payout root and pool, once; `buildPayoutTree` in core/merkle.ts gives the root. */

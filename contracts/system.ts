@@ -4,7 +4,7 @@ import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { deployConsentContracts } from "./consent.ts";
 import { deployContracts, type Deployment } from "./deploy.ts";
-import { deployLedgerContracts } from "./ledger.ts";
+import { createLedgerClient, deployLedgerContracts, type LedgerDeployment } from "./ledger.ts";
 import { deployStudyContracts } from "./study.ts";
 
 export const systemContracts = [
@@ -46,6 +46,7 @@ export async function deploySystem(options: DeploySystemOptions): Promise<System
   const offers = await deployContracts({ rpcUrl, deployerKey });
   const consent = await deployConsentContracts({ rpcUrl, deployerKey, relayer: operator });
   const ledger = await deployLedgerContracts({ rpcUrl, deployerKey, researchFund });
+  await grantAuditPublisher(rpcUrl, deployerKey, ledger);
   const study = await deployStudyContracts({ rpcUrl, deployerKey, payoutPool: researchFund });
   return {
     chainId: offers.chainId,
@@ -65,6 +66,24 @@ export async function deploySystem(options: DeploySystemOptions): Promise<System
       ResultRegistry: study.addresses.resultRegistry,
     },
   };
+}
+
+/**
+ * The operator (the deployer) publishes the audit log's Merkle roots in AccessLogAnchors as its
+ * own publisher (workers/tasks/audit.anchor.ts), so it needs CUSTODIAN_ROLE there.
+ */
+async function grantAuditPublisher(rpcUrl: string, deployerKey: Hex, ledger: LedgerDeployment) {
+  const client = createLedgerClient({ rpcUrl, addresses: ledger, chainId: ledger.chainId });
+  const { txHash } = await client.grantAnchorCustodianRole(
+    deployerKey,
+    privateKeyToAddress(deployerKey),
+  );
+  const outcome = await client.waitForReceipt(txHash);
+  if (outcome.status !== "success") {
+    throw new Error(
+      `granting the audit publisher CUSTODIAN_ROLE on AccessLogAnchors reverted (${txHash})`,
+    );
+  }
 }
 
 /**

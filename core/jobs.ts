@@ -7,6 +7,11 @@ export const jobCatalogue = {
   "custody.compact-keys": z.object({ window: z.string().datetime() }),
   /** Seals a custodian's newly stored records into commitment batches and puts their roots on chain. */
   "custody.commit-records": z.object({ custodianId: z.string().uuid() }),
+  /**
+   * Seals unbatched audit entries into Merkle batches and publishes their roots on chain
+   * (AccessLogAnchors). Queued by every audit append under one singleton key (`AUDIT_ANCHOR_JOB`).
+   */
+  "audit.anchor": z.object({}).strict(),
 } as const;
 
 export type JobName = keyof typeof jobCatalogue;

@@ -180,8 +180,7 @@ export async function startRuntime(env: Env, roles: Roles, progress: Progress): 
       indexer = createIndexer({
         db: database.db,
         chain,
-        chainId: deployment.chainId,
-        startBlock: deployment.deployBlock,
+        chainAccess,
         log: log.child("indexer"),
         pollIntervalMs: env.INDEXER_POLL_MS,
       });

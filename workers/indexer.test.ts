@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, keccak256, stringToHex, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { OfferTerms } from "#core/offer.ts";
@@ -14,9 +14,23 @@ import {
   type AnvilNode,
 } from "#contracts/anvil.ts";
 import { createChainClient, type ChainClient } from "#contracts/client.ts";
+import {
+  createConsentClient,
+  custodianScope,
+  deployConsentContracts,
+  DUO,
+  type ConsentClient,
+} from "#contracts/consent.ts";
+import { createStudyClient, type StudyClient } from "#contracts/study.ts";
 import { grantCustodianRole, type Deployment } from "#contracts/deploy.ts";
-import { deploySystem, offerDeployment, type ChainAccess } from "#contracts/system.ts";
+import {
+  consentDeployment,
+  deploySystem,
+  offerDeployment,
+  type ChainAccess,
+} from "#contracts/system.ts";
 import type { Database } from "#db/client.ts";
+import { listAuditEntries, verifyAuditLog } from "#db/queries/audit.ts";
 import { ensureCustodian } from "#db/queries/custodians.ts";
 import { createOffer, getOffer } from "#db/queries/offers.ts";
 import { chainEvents, indexedBlocks } from "#db/schema/chain.ts";
@@ -29,6 +43,11 @@ import { tasks } from "./tasks/index.ts";
 
 const CUSTODIAN_KEY = ANVIL_ACCOUNT_KEYS[1];
 const CUSTODIAN_ADDRESS = privateKeyToAddress(CUSTODIAN_KEY);
+const PATIENT_KEY = ANVIL_ACCOUNT_KEYS[2];
+const PATIENT_ACCOUNT = `account:${privateKeyToAddress(PATIENT_KEY).toLowerCase()}`;
+const BOARD_MEMBER_KEY = ANVIL_ACCOUNT_KEYS[3];
+const PROVIDER = "0x00000000000000000000000000000000000c4e11" as const;
+const CANCER = 4992;
 
 const terms: OfferTerms = {
   title: "Cardiology outcomes",
@@ -115,8 +134,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     createIndexer({
       db: database.db,
       chain,
-      chainId: deployment.chainId,
-      startBlock: deployment.deployBlock,
+      chainAccess,
       log: silentLogger,
     });
   const offerRow = async (id: string) => {
@@ -182,7 +200,12 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
       },
     });
     expect(bytesToHex(events[0]?.blockHash ?? new Uint8Array())).toBe(receipt.blockHash);
-    expect(await database.db.select().from(jobs)).toMatchObject([{ status: "completed" }]);
+    expect(
+      await database.db
+        .select()
+        .from(jobs)
+        .where(sql`${jobs.name} = 'offer.register'`),
+    ).toMatchObject([{ status: "completed" }]);
   });
 
   it("changes nothing when it syncs again with no new blocks", async () => {
@@ -336,8 +359,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     const indexer = createIndexer({
       db: database.db,
       chain,
-      chainId: deployment.chainId,
-      startBlock: deployment.deployBlock,
+      chainAccess,
       log: silentLogger,
       pollIntervalMs: 50,
     });
@@ -354,5 +376,221 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     } finally {
       await indexer.stop();
     }
+  });
+  describe("the audit log of consents, care grants and board decisions", () => {
+    let consent: ConsentClient;
+    let study: StudyClient;
+    let afterSeq: bigint;
+
+    beforeEach(async () => {
+      const { system } = chainAccess;
+      consent = createConsentClient({
+        rpcUrl: anvil.rpcUrl,
+        addresses: { ...consentDeployment(system), deployBlock: system.deployBlock },
+      });
+      study = createStudyClient({
+        rpcUrl: anvil.rpcUrl,
+        chainId: system.chainId,
+        addresses: {
+          credentialRegistry: system.contracts.CredentialRegistry,
+          ethicsBoard: system.contracts.EthicsBoard,
+          stablecoin: system.contracts.TestStablecoin,
+          escrow: system.contracts.StudyEscrow,
+          licence: system.contracts.DataLicence,
+          resultRegistry: system.contracts.ResultRegistry,
+        },
+      });
+      const [last] = (await listAuditEntries(database.db, { limit: 1_000_000 })).slice(-1);
+      afterSeq = last?.seq ?? 0n;
+    });
+
+    const mined = async (sent: Promise<{ txHash: Hex }>) => {
+      const { txHash } = await sent;
+      const outcome = await chain.waitForReceipt(txHash);
+      expect(outcome.status).toBe("success");
+      return outcome;
+    };
+    const now = async () =>
+      BigInt(
+        (await rpc<{ timestamp: Hex }>(anvil.rpcUrl, "eth_getBlockByNumber", ["latest", false]))
+          .timestamp,
+      );
+    const newEntries = () => listAuditEntries(database.db, { afterSeq });
+    const cancerConsent = () => ({
+      scope: custodianScope(CUSTODIAN_ADDRESS),
+      purpose: DUO.DS,
+      disease: CANCER,
+    });
+
+    it("logs a consent grant and its revocation once each, as consent.changed for the patient's account", async () => {
+      const granted = await mined(
+        consent.grantConsent(PATIENT_KEY, {
+          ...cancerConsent(),
+          expiresAt: (await now()) + 86_400n,
+        }),
+      );
+      const revoked = await mined(consent.revokeConsent(PATIENT_KEY, cancerConsent()));
+
+      await newIndexer().syncOnce();
+
+      const consentId = `${custodianScope(CUSTODIAN_ADDRESS)}/DUO:0000007/MONDO:0004992`;
+      expect(await newEntries()).toMatchObject([
+        {
+          actor: PATIENT_ACCOUNT,
+          action: "consent.changed",
+          subject: PATIENT_ACCOUNT,
+          details: {
+            consentId,
+            purpose: "DUO:0000007",
+            change: "granted",
+            blockNumber: Number(granted.blockNumber),
+            txHash: granted.txHash,
+          },
+        },
+        {
+          action: "consent.changed",
+          subject: PATIENT_ACCOUNT,
+          details: { consentId, change: "revoked", txHash: revoked.txHash },
+        },
+      ]);
+      expect((await storedEvents()).map((event) => event.eventName)).toEqual([
+        "ConsentGranted",
+        "ConsentRevoked",
+      ]);
+
+      // Reading the same blocks again writes nothing twice.
+      await database.db.execute(sql`truncate indexed_blocks`);
+      await newIndexer().syncOnce();
+      expect(await newEntries()).toHaveLength(2);
+      expect((await verifyAuditLog(database.db)).ok).toBe(true);
+    });
+
+    it("logs a care grant and its revocation, naming the provider and the condition", async () => {
+      await mined(
+        consent.grantCareAccess(PATIENT_KEY, {
+          provider: PROVIDER,
+          condition: CANCER,
+          expiresAt: (await now()) + 86_400n,
+        }),
+      );
+      await mined(consent.revokeCareAccess(PATIENT_KEY, { provider: PROVIDER, condition: CANCER }));
+
+      await newIndexer().syncOnce();
+
+      const consentId = `care/${PROVIDER}/MONDO:0004992`;
+      expect((await newEntries()).map((entry) => [entry.subject, entry.details])).toMatchObject([
+        [PATIENT_ACCOUNT, { consentId, purpose: "MONDO:0004992", change: "care-granted" }],
+        [PATIENT_ACCOUNT, { consentId, purpose: "MONDO:0004992", change: "care-revoked" }],
+      ]);
+    });
+
+    it("logs the board's approval and rejection of studies as study.decided", async () => {
+      const admin = ANVIL_DEPLOYER_KEY;
+      const researcherKey = ANVIL_ACCOUNT_KEYS[1];
+      await mined(study.grantRole(admin, "credentialIssuer", privateKeyToAddress(admin)));
+      await mined(study.addBoardMember(admin, privateKeyToAddress(BOARD_MEMBER_KEY)));
+      await mined(study.setQuorum(admin, 1));
+      await mined(
+        study.issueCredential(admin, {
+          researcher: privateKeyToAddress(researcherKey),
+          visaType: "ResearcherStatus",
+          valueHash: keccak256(stringToHex("passport visa")),
+          expiresAt: (await now()) + 365n * 86_400n,
+        }),
+      );
+      const studies = [
+        keccak256(stringToHex("study approved")),
+        keccak256(stringToHex("study rejected")),
+      ];
+      for (const studyId of studies) {
+        await mined(
+          study.submitRequest(researcherKey, studyId, {
+            scopeHash: keccak256(stringToHex("oncology scope")),
+            custodian: CUSTODIAN_ADDRESS,
+            price: 1_000_000n,
+            licenceDurationSeconds: 30n * 86_400n,
+            decisionDeadline: (await now()) + 7n * 86_400n,
+          }),
+        );
+      }
+      const reason = keccak256(stringToHex("reasons kept off chain"));
+      await mined(study.vote(BOARD_MEMBER_KEY, studies[0]!, true, reason));
+      await mined(study.vote(BOARD_MEMBER_KEY, studies[1]!, false, reason));
+
+      await newIndexer().syncOnce();
+
+      const board = `board:${chainAccess.system.contracts.EthicsBoard.toLowerCase()}`;
+      expect(await newEntries()).toMatchObject([
+        {
+          actor: board,
+          action: "study.decided",
+          subject: `study:${studies[0]}`,
+          details: { studyId: studies[0], decision: "approved" },
+        },
+        {
+          actor: board,
+          action: "study.decided",
+          subject: `study:${studies[1]}`,
+          details: { studyId: studies[1], decision: "rejected" },
+        },
+      ]);
+    });
+
+    it("ignores consents given in another deployment's registry", async () => {
+      const other = await deployConsentContracts({
+        rpcUrl: anvil.rpcUrl,
+        deployerKey: ANVIL_DEPLOYER_KEY,
+      });
+      const elsewhere = createConsentClient({ rpcUrl: anvil.rpcUrl, addresses: other });
+      await mined(
+        elsewhere.grantConsent(PATIENT_KEY, {
+          ...cancerConsent(),
+          expiresAt: (await now()) + 86_400n,
+        }),
+      );
+
+      await newIndexer().syncOnce();
+
+      expect(await newEntries()).toEqual([]);
+      expect(await storedEvents()).toEqual([]);
+    });
+
+    it("keeps a logged consent when a reorganisation takes it away, and appends chain.rewound", async () => {
+      const indexer = newIndexer();
+      await indexer.syncOnce();
+      const forkPoint = await chain.blockNumber();
+      const snapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+      const granted = await mined(
+        consent.grantConsent(PATIENT_KEY, {
+          ...cancerConsent(),
+          expiresAt: (await now()) + 86_400n,
+        }),
+      );
+      await indexer.syncOnce();
+      const [logged] = await newEntries();
+      expect(logged).toMatchObject({ action: "consent.changed", details: { change: "granted" } });
+
+      await rpc(anvil.rpcUrl, "evm_revert", [snapshot]);
+      await rpc(anvil.rpcUrl, "anvil_mine", ["0x3"]);
+      await indexer.syncOnce();
+
+      const entries = await newEntries();
+      expect(entries[0]).toEqual(logged);
+      expect(entries.slice(1)).toMatchObject([
+        {
+          actor: "system",
+          action: "chain.rewound",
+          subject: `chain:${chainAccess.system.chainId}`,
+          details: {
+            chainId: chainAccess.system.chainId,
+            fromBlock: Number(forkPoint + 1n),
+            toBlock: Number(granted.blockNumber),
+            count: 1,
+          },
+        },
+      ]);
+      expect(await storedEvents()).toEqual([]);
+      expect((await verifyAuditLog(database.db)).ok).toBe(true);
+    });
   });
 });

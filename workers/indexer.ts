@@ -1,8 +1,13 @@
 // Follows the contracts' events into the database: resumes from the last indexed block,
 // rewinds past a reorganisation of up to `reorgWindow` blocks, applies each event idempotently.
+// Consent, care-grant and board decisions also go into the audit log, once per event, in the
+// transaction that records the event; a rewind appends a `chain.rewound` entry (the log keeps
+// what it said: it is append-only).
 import { bytesToHex, hexToBytes, type Hex } from "viem";
+import type { AuditEntryInput } from "#core/custody/audit.ts";
 import type { Logger } from "#core/log.ts";
 import type { Db } from "#db/client.ts";
+import { appendAuditEntries } from "#db/queries/audit.ts";
 import {
   lastIndexedBlock,
   recentIndexedBlocks,
@@ -12,13 +17,15 @@ import {
 } from "#db/queries/chain.ts";
 import { confirmOffer, unconfirmOffersAbove } from "#db/queries/offers.ts";
 import type { ChainClient } from "#contracts/client.ts";
+import { createConsentEventReader, type ConsentEvent } from "#contracts/events.ts";
+import type { ChainAccess } from "#contracts/system.ts";
 
 export type IndexerOptions = {
   db: Db;
+  /** The offer registry's client; also reads blocks. */
   chain: ChainClient;
-  chainId: number;
-  /** First block worth reading: the block the contracts were deployed in. */
-  startBlock: bigint;
+  /** The node and every contract's address; scans start at the deployment's first block. */
+  chainAccess: Pick<ChainAccess, "rpcUrl" | "system">;
   log: Logger;
   pollIntervalMs?: number;
   reorgWindow?: number;
@@ -41,8 +48,76 @@ export class ReorgTooDeepError extends Error {
   }
 }
 
+const duoCode = (term: number) => `DUO:${String(term).padStart(7, "0")}`;
+const mondoCode = (term: number) => `MONDO:${String(term).padStart(7, "0")}`;
+
+/** The audit entry a followed event writes: pseudonymous accounts and codes, nothing else. */
+export function auditEntryForEvent(event: ConsentEvent): AuditEntryInput {
+  const where = { blockNumber: Number(event.blockNumber), txHash: event.txHash.toLowerCase() };
+  switch (event.contract) {
+    case "ConsentRegistry": {
+      const { patient, scope, purpose, disease } = event.args;
+      const account = `account:${patient.toLowerCase()}`;
+      return {
+        actor: account,
+        action: "consent.changed",
+        subject: account,
+        details: {
+          // What the registry keys a consent by: the scope, the DUO purpose and, for DS, the disease.
+          consentId: `${scope.toLowerCase()}/${duoCode(purpose)}/${mondoCode(disease)}`,
+          purpose: duoCode(purpose),
+          change: event.eventName === "ConsentGranted" ? "granted" : "revoked",
+          ...where,
+        },
+      };
+    }
+    case "CareGrants": {
+      const { patient, provider, condition } = event.args;
+      const account = `account:${patient.toLowerCase()}`;
+      return {
+        actor: account,
+        action: "consent.changed",
+        subject: account,
+        details: {
+          consentId: `care/${provider.toLowerCase()}/${mondoCode(condition)}`,
+          purpose: mondoCode(condition),
+          change: event.eventName === "CareAccessGranted" ? "care-granted" : "care-revoked",
+          ...where,
+        },
+      };
+    }
+    case "EthicsBoard":
+      return {
+        // The board's quorum decided, as the contract at this address counted it.
+        actor: `board:${event.address.toLowerCase()}`,
+        action: "study.decided",
+        subject: `study:${event.args.studyId.toLowerCase()}`,
+        details: {
+          studyId: event.args.studyId.toLowerCase(),
+          decision: event.eventName === "StudyApproved" ? "approved" : "rejected",
+          ...where,
+        },
+      };
+  }
+}
+
+/** `chain_events.args` holds strings: numbers and amounts as decimals, addresses as given. */
+const storedArgs = (args: Record<string, string | number | bigint>): Record<string, string> =>
+  Object.fromEntries(Object.entries(args).map(([key, value]) => [key, String(value)]));
+
 export function createIndexer(options: IndexerOptions): Indexer {
-  const { db, chain, chainId, log } = options;
+  const { db, chain, log } = options;
+  const { system } = options.chainAccess;
+  const chainId = system.chainId;
+  const startBlock = system.deployBlock;
+  const consentEvents = createConsentEventReader({
+    rpcUrl: options.chainAccess.rpcUrl,
+    addresses: {
+      consentRegistry: system.contracts.ConsentRegistry,
+      careGrants: system.contracts.CareGrants,
+      ethicsBoard: system.contracts.EthicsBoard,
+    },
+  });
   const reorgWindow = options.reorgWindow ?? 64;
   const maxBlocks = BigInt(options.maxBlocksPerBatch ?? 2000);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -58,7 +133,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   /** The newest indexed block still on the canonical chain; everything above it is undone. */
   const findResumePoint = async (): Promise<{ next: bigint; rewoundTo?: bigint }> => {
     const last = await lastIndexedBlock(db, chainId);
-    if (!last) return { next: options.startBlock };
+    if (!last) return { next: startBlock };
     const recent = await recentIndexedBlocks(db, chainId, reorgWindow);
     for (const block of recent) {
       if ((await blockHashAt(block.number)) === bytesToHex(block.hash)) {
@@ -66,6 +141,21 @@ export function createIndexer(options: IndexerOptions): Indexer {
         await db.transaction(async (tx) => {
           const dropped = await rewindIndexer(tx, chainId, block.number);
           const reverted = await unconfirmOffersAbove(tx, block.number);
+          if (dropped > 0) {
+            await appendAuditEntries(tx, [
+              {
+                actor: "system",
+                action: "chain.rewound",
+                subject: `chain:${chainId}`,
+                details: {
+                  chainId,
+                  fromBlock: Number(block.number + 1n),
+                  toBlock: Number(last.number),
+                  count: dropped,
+                },
+              },
+            ]);
+          }
           log.warn("chain reorganised: rewound the index", {
             from: last.number,
             to: block.number,
@@ -91,6 +181,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const anchor = windowStart > next ? windowStart : next;
     const anchorHash = await blockHashAt(anchor);
     const logs = await chain.offerRegisteredLogs(next, toBlock);
+    const followed = await consentEvents.consentEventLogs(next, toBlock);
     const tipAfter = await blockHashAt(toBlock);
     if (!tipBefore || !anchorHash || tipBefore !== tipAfter) {
       // The range changed under us; the next round sees a settled chain.
@@ -122,21 +213,38 @@ export function createIndexer(options: IndexerOptions): Indexer {
         if (!matched)
           log.warn("offer registered on chain is unknown here", { offerId: event.offerId });
       }
+      const entries: AuditEntryInput[] = [];
+      for (const event of followed) {
+        const recorded = await recordChainEvent(tx, {
+          chainId,
+          blockNumber: event.blockNumber,
+          blockHash: hexToBytes(event.blockHash),
+          logIndex: event.logIndex,
+          txHash: event.txHash,
+          contract: event.contract,
+          eventName: event.eventName,
+          args: storedArgs(event.args),
+        });
+        // Stored before: its entry was written then.
+        if (recorded) entries.push(auditEntryForEvent(event));
+      }
       const blocks = new Map<bigint, Hex>([
         [anchor, anchorHash],
         [toBlock, tipBefore],
       ]);
-      for (const event of logs) blocks.set(event.blockNumber, event.blockHash);
+      for (const event of [...logs, ...followed]) blocks.set(event.blockNumber, event.blockHash);
       await recordIndexedBlocks(
         tx,
         chainId,
         [...blocks].map(([number, hash]) => ({ number, hash: hexToBytes(hash) })),
         reorgWindow,
       );
+      // Last in the transaction: the append holds the audit head's lock until commit.
+      await appendAuditEntries(tx, entries);
     });
-    if (logs.length > 0)
-      log.info("indexed events", { fromBlock: next, toBlock, events: logs.length });
-    return { fromBlock: next, toBlock, events: logs.length, rewoundTo };
+    const events = logs.length + followed.length;
+    if (events > 0) log.info("indexed events", { fromBlock: next, toBlock, events });
+    return { fromBlock: next, toBlock, events, rewoundTo };
   };
 
   const syncOnce = async () => {

@@ -3,6 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JobPayload } from "#core/jobs.ts";
 import { silentLogger } from "#core/log.ts";
 import type { Database } from "#db/client.ts";
+import {
+  appendAuditEntries,
+  listAuditEntries,
+  nextAnchorToPublish,
+  recordAnchorPublication,
+  sealAuditBatch,
+  verifyAuditLog,
+} from "#db/queries/audit.ts";
 import { claimJobs, enqueueJob } from "#db/queries/jobs.ts";
 import { jobs, type Job } from "#db/schema/jobs.ts";
 import { createTestDatabase, engines } from "#db/testing.ts";
@@ -46,6 +54,7 @@ describe.each(engines)("job runner on %s", (engine) => {
         "offer.register": task,
         "custody.compact-keys": async () => {},
         "custody.commit-records": async () => {},
+        "audit.anchor": async () => {},
       },
       context: { label: "test context" },
       log: silentLogger,
@@ -205,13 +214,83 @@ describe.each(engines)("job runner on %s", (engine) => {
     const runner = runnerWith(async () => {}, { concurrency: 2 });
 
     expect(await runner.runOnce()).toBe(2);
-    expect((await allJobs()).map((job) => job.status)).toEqual([
-      "completed",
-      "completed",
-      "queued",
-      "queued",
-      "queued",
+    expect(
+      (await allJobs()).filter((job) => job.name === "offer.register").map((job) => job.status),
+    ).toEqual(["completed", "completed", "queued", "queued", "queued"]);
+  });
+
+  it("logs each completed job in the audit log and queues its anchoring a few seconds ahead, once", async () => {
+    await enqueueJob(database.db, "offer.register", { offerId: crypto.randomUUID() });
+    await enqueueJob(database.db, "offer.register", { offerId: crypto.randomUUID() });
+    const before = await listAuditEntries(database.db);
+    const runner = runnerWith(async () => {});
+
+    expect(await runner.runOnce()).toBe(2);
+
+    const logged = (await listAuditEntries(database.db)).slice(before.length);
+    expect(
+      logged.map((entry) => entry.details).sort((a, b) => (a.jobId! < b.jobId! ? -1 : 1)),
+    ).toEqual([
+      { jobId: "1", name: "offer.register" },
+      { jobId: "2", name: "offer.register" },
     ]);
+    expect(logged.map((entry) => [entry.action, entry.subject]).sort()).toEqual([
+      ["job.completed", "job:1"],
+      ["job.completed", "job:2"],
+    ]);
+    expect(logged[0]?.actor).toMatch(/^worker:worker-[0-9a-f]{8}$/);
+    const anchoring = (await allJobs()).filter((job) => job.name === "audit.anchor");
+    expect(anchoring).toHaveLength(1);
+    expect(anchoring[0]).toMatchObject({
+      status: "queued",
+      singletonKey: "audit.anchor",
+      payload: {},
+    });
+    expect(anchoring[0]!.runAt.getTime()).toBeGreaterThan(Date.now() + 1_000);
+    expect((await verifyAuditLog(database.db)).ok).toBe(true);
+  });
+
+  it("writes no entry for the anchoring job itself, and queues it again only when entries arrived while it ran", async () => {
+    await enqueueJob(database.db, "audit.anchor", {}, { singletonKey: "audit.anchor" });
+    const before = await listAuditEntries(database.db);
+    let appendWhileRunning = false;
+    const runner = createJobRunner<Context>({
+      db: database.db,
+      tasks: {
+        "offer.register": async () => {},
+        "custody.compact-keys": async () => {},
+        "custody.commit-records": async () => {},
+        "audit.anchor": async () => {
+          // What the real task does: seal everything and publish it, so nothing is left behind.
+          while ((await sealAuditBatch(database.db)) !== null);
+          for (let batch; (batch = await nextAnchorToPublish(database.db));) {
+            await recordAnchorPublication(database.db, batch.batchId, `0x${"ab".repeat(32)}`);
+          }
+          if (appendWhileRunning) {
+            await appendAuditEntries(database.db, [
+              {
+                actor: "system",
+                action: "job.completed",
+                subject: "job:99",
+                details: { jobId: "99", name: "offer.register" },
+              },
+            ]);
+          }
+        },
+      },
+      context: { label: "test context" },
+      log: silentLogger,
+    });
+
+    expect(await runner.runOnce()).toBe(1);
+    expect(await listAuditEntries(database.db)).toHaveLength(before.length);
+    expect(await allJobs()).toMatchObject([{ name: "audit.anchor", status: "completed" }]);
+
+    await enqueueJob(database.db, "audit.anchor", {}, { singletonKey: "audit.anchor" });
+    appendWhileRunning = true;
+    expect(await runner.runOnce()).toBe(1);
+    const anchoring = (await allJobs()).filter((job) => job.name === "audit.anchor");
+    expect(anchoring.map((job) => job.status)).toEqual(["completed", "completed", "queued"]);
   });
 
   it("stops only after the job it is running has finished", async () => {

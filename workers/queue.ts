@@ -9,7 +9,8 @@ import {
 } from "#core/jobs.ts";
 import type { Logger } from "#core/log.ts";
 import type { Db } from "#db/client.ts";
-import { claimJobs, completeJob, failJob } from "#db/queries/jobs.ts";
+import { completeJobAndAudit } from "#db/queries/audit.ts";
+import { claimJobs, failJob } from "#db/queries/jobs.ts";
 import type { Job } from "#db/schema/jobs.ts";
 
 export type Task<N extends JobName, Context> = (
@@ -57,7 +58,8 @@ export function createJobRunner<Context>(options: JobRunnerOptions<Context>): Jo
     try {
       if (!isJobName(job.name)) throw new Error(`no task for job ${job.name}`);
       await runTask(job.name, job);
-      await completeJob(options.db, job);
+      // The completion and its audit entry commit together (db/queries/audit.ts).
+      await completeJobAndAudit(options.db, job, `worker:${workerId}`);
       log.info("job completed", {
         job: job.name,
         id: job.id,

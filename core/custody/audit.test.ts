@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import {
+  anchorOnChain,
+  compareAnchorsWithChain,
   AuditEntryError,
   auditEntryHash,
   createAuditVerifier,
@@ -214,6 +216,70 @@ describe("createAuditVerifier", () => {
     const report = await verify(entries, { anchors });
     expect(report.anchorProblems).toEqual([
       { batchId: 1n, message: expect.stringMatching(/anchors before it end at 2/) },
+    ]);
+  });
+});
+
+describe("compareAnchorsWithChain", () => {
+  const root = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
+  const anchor = (batchId: bigint, firstSeq: bigint, lastSeq: bigint, published = true) => ({
+    batchId,
+    firstSeq,
+    lastSeq,
+    root: root(Number(batchId) + 1),
+    anchoredTxHash: published ? `0x${"ab".repeat(32)}` : null,
+  });
+  const onChain = (a: ReturnType<typeof anchor>) => ({
+    root: a.root,
+    firstSequence: a.firstSeq - 1n,
+    lastSequence: a.lastSeq - 1n,
+  });
+
+  it("finds nothing when every published anchor is the chain's batch of the same id, shifted by one", () => {
+    const anchors = [anchor(0n, 1n, 3n), anchor(1n, 4n, 9n)];
+    expect(anchorOnChain(anchors[1]!)).toEqual({
+      batchId: 1n,
+      root: anchors[1]!.root,
+      firstSequence: 3n,
+      lastSequence: 8n,
+      leafCount: 6,
+    });
+    expect(compareAnchorsWithChain(anchors, anchors.map(onChain))).toEqual([]);
+  });
+
+  it("accepts an anchor sealed but not yet published, and one published but not yet recorded", () => {
+    const recordedLate = anchor(0n, 1n, 3n, false);
+    expect(
+      compareAnchorsWithChain([recordedLate, anchor(1n, 4n, 4n, false)], [onChain(recordedLate)]),
+    ).toEqual([]);
+  });
+
+  it("names an anchor whose root or range differs from the chain's batch", () => {
+    const stored = anchor(0n, 1n, 3n);
+    expect(
+      compareAnchorsWithChain([stored], [{ ...onChain(stored), root: root(99) }]).map(
+        (p) => p.batchId,
+      ),
+    ).toEqual([0n]);
+    expect(
+      compareAnchorsWithChain([stored], [{ ...onChain(stored), lastSequence: 3n }])[0]?.message,
+    ).toMatch(/anchor 0 differs from the chain: .* seq 1–3; the chain has .* seq 1–4/);
+  });
+
+  it("names an anchor recorded as published that the chain does not hold", () => {
+    expect(compareAnchorsWithChain([anchor(0n, 1n, 3n)], [])[0]?.message).toMatch(
+      /anchor 0 is recorded as published .* but the chain holds no batch 0/,
+    );
+  });
+
+  it("names every batch on chain that the database lacks", () => {
+    const stored = anchor(0n, 1n, 3n);
+    const extra = { root: root(7), firstSequence: 3n, lastSequence: 4n };
+    expect(compareAnchorsWithChain([stored], [onChain(stored), extra])).toEqual([
+      {
+        batchId: 1n,
+        message: `the chain holds batch 1 (root ${root(7)}, seq 4–5) that the database lacks`,
+      },
     ]);
   });
 });

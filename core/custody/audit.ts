@@ -17,6 +17,7 @@ const ref = z
 const uuid = z.string().uuid();
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const sha256Hex = z.string().regex(/^0x[0-9a-f]{64}$/, "must be a 0x-prefixed SHA-256 hash");
+const txHash = z.string().regex(/^0x[0-9a-f]{64}$/, "must be a 0x-prefixed transaction hash");
 
 /** Why a patient's data was erased: a fixed list, so no free text (which could hold health data) is logged. */
 export const erasureReasons = [
@@ -47,18 +48,46 @@ export const auditActions = {
     .object({ custodianId: uuid, kekId: ref, kekVersion: count, dataKeys: count })
     .strict(),
   "consent.changed": z
-    .object({ consentId: ref, purpose: ref, change: z.enum(["granted", "revoked", "expired"]) })
+    .object({
+      consentId: ref,
+      /** A DUO code for research consent; the MONDO condition for a care grant. */
+      purpose: ref,
+      change: z.enum(["granted", "revoked", "expired", "care-granted", "care-revoked"]),
+      /** Where the chain recorded the change, when it came from the chain. */
+      blockNumber: count.optional(),
+      txHash: txHash.optional(),
+    })
     .strict(),
-  "study.decided": z.object({ studyId: ref, decision: z.enum(["approved", "rejected"]) }).strict(),
+  "study.decided": z
+    .object({
+      studyId: ref,
+      decision: z.enum(["approved", "rejected"]),
+      blockNumber: count.optional(),
+      txHash: txHash.optional(),
+    })
+    .strict(),
   "job.completed": z.object({ jobId: ref, name: ref }).strict(),
+  /**
+   * The indexer undid what it had learnt from blocks `fromBlock`–`toBlock` (a reorganisation): the
+   * entries written for those events stay, this entry says they no longer hold.
+   */
+  "chain.rewound": z
+    .object({ chainId: count, fromBlock: count, toBlock: count, count: count })
+    .strict(),
 } as const;
 
 export type AuditAction = keyof typeof auditActions;
 export type AuditDetails<A extends AuditAction> = z.infer<(typeof auditActions)[A]>;
 
-/** Pseudonymous: `patient:<pseudoId>`, `custodian:<uuid>`, `study:<id>` … never a name. */
+/**
+ * Pseudonymous: `patient:<pseudoId>`, `custodian:<uuid>`, `study:<id>`, `account:<address>` (a
+ * patient's chain account, lower-case), `job:<id>`, `chain:<chainId>` … never a name.
+ */
 const subjectPattern = /^[a-z][a-z-]{0,31}:[A-Za-z0-9._:/-]{1,200}$/;
-/** Who acted: `custodian:<uuid>`, `worker:<site>`, `patient:<pseudoId>`, or `system`. */
+/**
+ * Who acted: `custodian:<uuid>`, `worker:<site>`, `patient:<pseudoId>`, `account:<address>`,
+ * `board:<EthicsBoard address>`, or `system`.
+ */
 const actorPattern = /^[a-z][a-z-]{0,31}(:[A-Za-z0-9._:/-]{1,200})?$/;
 
 /** An entry to append: one member per action, so `details` always fits its `action`. */
@@ -306,4 +335,86 @@ export function createAuditVerifier(options: {
       };
     },
   };
+}
+
+// --- anchors on chain --------------------------------------------------------------------------
+
+/**
+ * How an audit batch appears in AccessLogAnchors, published by the operator's account: the
+ * contract's `batchId` is `audit_anchors.batch_id`, and its sequence numbers are the log's minus
+ * one, as the log counts from 1 (seq 0 would be the genesis hash) and the contract from 0. So
+ * `firstSequence = first_seq - 1`, `lastSequence = last_seq - 1`, `leafCount = leaf_count`.
+ */
+export function anchorOnChain(anchor: {
+  batchId: bigint;
+  firstSeq: bigint;
+  lastSeq: bigint;
+  root: Hex;
+}): { batchId: bigint; root: Hex; firstSequence: bigint; lastSequence: bigint; leafCount: number } {
+  return {
+    batchId: anchor.batchId,
+    root: anchor.root,
+    firstSequence: anchor.firstSeq - 1n,
+    lastSequence: anchor.lastSeq - 1n,
+    leafCount: Number(anchor.lastSeq - anchor.firstSeq + 1n),
+  };
+}
+
+export type ChainBatch = { root: Hex; firstSequence: bigint; lastSequence: bigint };
+
+/** Whether the chain's batch is exactly what the stored anchor says was published. */
+export function chainBatchMatches(
+  anchor: { batchId: bigint; firstSeq: bigint; lastSeq: bigint; root: Hex },
+  onChain: ChainBatch,
+): boolean {
+  const expected = anchorOnChain(anchor);
+  return (
+    onChain.root.toLowerCase() === expected.root.toLowerCase() &&
+    onChain.firstSequence === expected.firstSequence &&
+    onChain.lastSequence === expected.lastSequence
+  );
+}
+
+/**
+ * Compares the stored anchors with the publisher's batches on chain (`chainBatches[i]` is batch
+ * `i`, all of them). Every anchor recorded as published must be on chain, identical; the chain
+ * must hold no batch the database lacks. An anchor published but not yet recorded (the anchoring
+ * job stopped between sending and recording) is fine when identical: the next run records it.
+ */
+export function compareAnchorsWithChain(
+  anchors: ReadonlyArray<StoredAnchor & { anchoredTxHash: string | null }>,
+  chainBatches: readonly ChainBatch[],
+): AnchorProblem[] {
+  const problems: AnchorProblem[] = [];
+  const describe = (batch: ChainBatch) =>
+    `root ${batch.root}, seq ${batch.firstSequence + 1n}–${batch.lastSequence + 1n}`;
+  const stored = new Map(anchors.map((anchor) => [anchor.batchId, anchor]));
+  for (const anchor of anchors) {
+    const onChain = chainBatches[Number(anchor.batchId)];
+    if (!onChain) {
+      if (anchor.anchoredTxHash !== null) {
+        problems.push({
+          batchId: anchor.batchId,
+          message: `anchor ${anchor.batchId} is recorded as published (tx ${anchor.anchoredTxHash}), but the chain holds no batch ${anchor.batchId}`,
+        });
+      }
+      continue;
+    }
+    if (!chainBatchMatches(anchor, onChain)) {
+      problems.push({
+        batchId: anchor.batchId,
+        message: `anchor ${anchor.batchId} differs from the chain: the database has root ${anchor.root}, seq ${anchor.firstSeq}–${anchor.lastSeq}; the chain has ${describe(onChain)}`,
+      });
+    }
+  }
+  chainBatches.forEach((onChain, index) => {
+    const batchId = BigInt(index);
+    if (!stored.has(batchId)) {
+      problems.push({
+        batchId,
+        message: `the chain holds batch ${batchId} (${describe(onChain)}) that the database lacks`,
+      });
+    }
+  });
+  return problems;
 }

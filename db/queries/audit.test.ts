@@ -1,10 +1,11 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { bytesToHex, type Hex } from "viem";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditEntryHash, GENESIS_HASH, type AuditEntryInput } from "#core/custody/audit.ts";
 import { auditBatchRoot } from "#core/custody/merkle.ts";
 import type { Database } from "../client.ts";
 import { auditAnchors, auditHead, auditLog } from "../schema/audit.ts";
+import { jobs } from "../schema/jobs.ts";
 import {
   asSuperuser,
   createTestDatabase,
@@ -120,6 +121,35 @@ describe.each(engines)("audit log on %s", (engine) => {
       expect(rows).toHaveLength(36);
       expect(rows.map((row) => row.seq)).toEqual(rows.map((_, i) => BigInt(i + 1)));
       expect(await verifyAuditLog(database.db)).toMatchObject({ ok: true, entriesChecked: 36 });
+    });
+  });
+
+  describe("anchoring queued by appends", () => {
+    const anchorJobs = () =>
+      database.db.select().from(jobs).where(eq(jobs.name, "audit.anchor")).orderBy(jobs.id);
+
+    it("queues one audit.anchor for a burst of appends, a few seconds ahead, in the append's transaction", async () => {
+      expect(await anchorJobs()).toEqual([]);
+      await appendMany(3);
+      await appendAuditEntry(database.db, stored(4));
+
+      const queued = await anchorJobs();
+      expect(queued).toMatchObject([
+        { name: "audit.anchor", payload: {}, status: "queued", singletonKey: "audit.anchor" },
+      ]);
+      expect(queued[0]!.runAt.getTime()).toBeGreaterThan(Date.now() + 1_000);
+    });
+
+    it("queues nothing when nothing is appended or the append rolls back", async () => {
+      await appendAuditEntries(database.db, []);
+      await database.db
+        .transaction(async (tx) => {
+          await appendAuditEntry(tx, stored(1));
+          throw new Error("the caller's work failed");
+        })
+        .catch(() => undefined);
+
+      expect(await anchorJobs()).toEqual([]);
     });
   });
 

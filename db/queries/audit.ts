@@ -14,9 +14,28 @@ import {
 import { auditBatchRoot } from "#core/custody/merkle.ts";
 import type { Db } from "../client.ts";
 import { auditAnchors, auditHead, auditLog, type AuditLogRow } from "../schema/audit.ts";
+import type { Job } from "../schema/jobs.ts";
+import { completeJob, enqueueJob } from "./jobs.ts";
 
 const HEAD_ID = 1;
 const INSERT_CHUNK = 1_000;
+
+/** The anchoring job's name and singleton key: one queued at a time serves every append. */
+export const AUDIT_ANCHOR_JOB = "audit.anchor";
+/** How long a burst of appends may grow before its entries are sealed into one batch. */
+export const AUDIT_ANCHOR_DELAY_MS = 5_000;
+
+function enqueueAnchoring(db: Db): Promise<void> {
+  return enqueueJob(
+    db,
+    AUDIT_ANCHOR_JOB,
+    {},
+    {
+      singletonKey: AUDIT_ANCHOR_JOB,
+      runAt: new Date(Date.now() + AUDIT_ANCHOR_DELAY_MS),
+    },
+  );
+}
 
 function toEntry(row: AuditLogRow): AuditEntry {
   return {
@@ -78,7 +97,55 @@ export async function appendAuditEntries(
       .update(auditHead)
       .set({ lastSeq: seq, lastHash: hexToBytes(prevHash), lastAt: at })
       .where(eq(auditHead.id, HEAD_ID));
+    // Every entry gets anchored: a no-op while an anchoring job is queued (it will seal this
+    // entry too) or running (its completion re-queues one, see `completeJobAndAudit`).
+    await enqueueAnchoring(tx);
     return entries;
+  });
+}
+
+/**
+ * Completes a job and logs it, in one transaction: a `job.completed` entry for every job but
+ * `audit.anchor`. The anchoring job writes no entry of its own, or its completion would append an
+ * entry that queues another anchoring job, for ever. Instead it re-queues itself only when entries
+ * arrived while it ran (their appends found it active, so their enqueue was a no-op). It takes the
+ * head lock before touching its job row, in the order appends take them, so the two cannot
+ * deadlock, and an append that commits first is seen here.
+ */
+export async function completeJobAndAudit(
+  db: Db,
+  job: Pick<Job, "id" | "attempts" | "name">,
+  actor: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    if (job.name === AUDIT_ANCHOR_JOB) {
+      const [head] = await tx
+        .select({ lastSeq: auditHead.lastSeq })
+        .from(auditHead)
+        .where(eq(auditHead.id, HEAD_ID))
+        .for("update");
+      if (!(await completeJob(tx, job))) return false;
+      const [sealed] = await tx
+        .select({ lastSeq: auditAnchors.lastSeq })
+        .from(auditAnchors)
+        .orderBy(desc(auditAnchors.batchId))
+        .limit(1);
+      const unpublished = await nextAnchorToPublish(tx);
+      if ((head && head.lastSeq > (sealed?.lastSeq ?? 0n)) || unpublished) {
+        await enqueueAnchoring(tx);
+      }
+      return true;
+    }
+    if (!(await completeJob(tx, job))) return false;
+    await appendAuditEntries(tx, [
+      {
+        actor,
+        action: "job.completed",
+        subject: `job:${job.id}`,
+        details: { jobId: String(job.id), name: job.name },
+      },
+    ]);
+    return true;
   });
 }
 

@@ -638,10 +638,9 @@ describe.each(engines)("custody on %s", (engine) => {
       });
       expect((await verifyAuditLog(database.db)).ok).toBe(true);
 
-      const [job] = await database.db
-        .select()
-        .from(jobs)
-        .where(eq(jobs.name, "custody.compact-keys"));
+      const compactions = () =>
+        database.db.select().from(jobs).where(eq(jobs.name, "custody.compact-keys"));
+      const [job] = await compactions();
       const window = Math.floor(result.erasedAt.getTime() / COMPACTION_WINDOW_MS);
       expect(job).toMatchObject({ name: "custody.compact-keys", status: "queued" });
       expect(

@@ -71,8 +71,9 @@ export async function claimJobs(db: Db, options: ClaimOptions): Promise<Job[]> {
   });
 }
 
-export async function completeJob(db: Db, job: Pick<Job, "id" | "attempts">): Promise<void> {
-  await db
+/** Marks the job completed; false when another worker took it over (its outcome stands). */
+export async function completeJob(db: Db, job: Pick<Job, "id" | "attempts">): Promise<boolean> {
+  const updated = await db
     .update(jobs)
     .set({
       status: "completed",
@@ -81,7 +82,9 @@ export async function completeJob(db: Db, job: Pick<Job, "id" | "attempts">): Pr
       lastError: null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, "active"), eq(jobs.attempts, job.attempts)));
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, "active"), eq(jobs.attempts, job.attempts)))
+    .returning({ id: jobs.id });
+  return updated.length > 0;
 }
 
 /** Records a failed attempt: back to the queue after `retryInMs`, or failed for good. */

@@ -2,6 +2,7 @@
 import type { TaskList } from "../queue.ts";
 import type { TaskContext } from "../context.ts";
 import { commitRecordsTask } from "./custody.commit-records.ts";
+import { anchorAuditLogTask } from "./audit.anchor.ts";
 import { compactKeysTask } from "./custody.compact-keys.ts";
 import { registerOfferTask } from "./offer.register.ts";
 
@@ -9,4 +10,5 @@ export const tasks: TaskList<TaskContext> = {
   "offer.register": registerOfferTask,
   "custody.compact-keys": compactKeysTask,
   "custody.commit-records": commitRecordsTask,
+  "audit.anchor": anchorAuditLogTask,
 };

@@ -257,8 +257,7 @@ describe.each(engines)("offer.register task on a real anvil chain, %s database",
     await createIndexer({
       db: database.db,
       chain,
-      chainId: deployment.chainId,
-      startBlock: deployment.deployBlock,
+      chainAccess,
       log: silentLogger,
     }).syncOnce();
 
