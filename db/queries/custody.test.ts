@@ -179,6 +179,7 @@ describe.each(engines)("custody on %s", (engine) => {
             status: jobs.status,
           })
           .from(jobs)
+          .where(eq(jobs.name, "custody.commit-records"))
           .orderBy(jobs.id);
       const commitJob = (custodianId: string) => ({
         name: "custody.commit-records",

@@ -166,7 +166,10 @@ describe.each(engines)("custody.commit-records on a real anvil chain, %s databas
 
     expect(await runner.runOnce()).toBe(1);
 
-    const [job] = await database.db.select().from(jobs);
+    const [job] = await database.db
+      .select()
+      .from(jobs)
+      .where(eq(jobs.name, "custody.commit-records"));
     expect(job).toMatchObject({
       name: "custody.commit-records",
       payload: { custodianId: custodianA },
