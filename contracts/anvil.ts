@@ -169,3 +169,22 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilNode>
       ` (state file ${options.stateFile}). Output:\n${outputTail}`,
   );
 }
+
+/**
+ * One raw JSON-RPC call, for anvil's own methods that viem's clients do not type (`evm_snapshot`,
+ * `evm_revert`, `evm_increaseTime`, `evm_mine` …): tests use it to move time or undo blocks.
+ */
+export async function anvilRpc<T>(
+  rpcUrl: string,
+  method: string,
+  params: unknown[] = [],
+): Promise<T> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { OfferTerms } from "#core/offer.ts";
 import { silentLogger } from "#core/log.ts";
 import {
+  anvilRpc,
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
@@ -58,17 +59,6 @@ const terms: OfferTerms = {
   priceCents: 120000,
   currency: "EUR",
 };
-
-async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 describe.each(engines)("indexer on a real anvil chain, %s database", (engine) => {
   let workDir: string;
@@ -273,7 +263,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     const indexer = newIndexer();
     await indexer.syncOnce();
     const forkPoint = await chain.blockNumber();
-    const snapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+    const snapshot = await anvilRpc<Hex>(anvil.rpcUrl, "evm_snapshot");
 
     const { offer, receipt } = await publishAndRegister();
     await indexer.syncOnce();
@@ -281,8 +271,8 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     expect(await liveJobsFor(offer.id)).toEqual([]);
 
     // The registration's block is replaced by empty blocks at the same heights.
-    expect(await rpc<boolean>(anvil.rpcUrl, "evm_revert", [snapshot])).toBe(true);
-    await rpc(anvil.rpcUrl, "anvil_mine", ["0x3"]);
+    expect(await anvilRpc<boolean>(anvil.rpcUrl, "evm_revert", [snapshot])).toBe(true);
+    await anvilRpc(anvil.rpcUrl, "anvil_mine", ["0x3"]);
     const replaced = await chain.getBlock(receipt.blockNumber);
     expect(replaced?.hash).not.toBe(receipt.blockHash);
     expect(await chain.offerOf(offer.chainOfferId as Hex)).toBeNull();
@@ -324,14 +314,14 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
   // blocks with events, so when the one recorded block is reorganised away no stored block matches
   // and syncOnce throws ReorgTooDeepError for a one-block reorg. Turn into it() with the fix.
   it("rewinds a reorganisation of the only block it has indexed", async () => {
-    const snapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+    const snapshot = await anvilRpc<Hex>(anvil.rpcUrl, "evm_snapshot");
     const { offer } = await publishAndRegister();
     const indexer = newIndexer();
     await indexer.syncOnce();
     expect(await offerRow(offer.id)).toMatchObject({ status: "confirmed" });
 
-    await rpc(anvil.rpcUrl, "evm_revert", [snapshot]);
-    await rpc(anvil.rpcUrl, "anvil_mine", ["0x2"]);
+    await anvilRpc(anvil.rpcUrl, "evm_revert", [snapshot]);
+    await anvilRpc(anvil.rpcUrl, "anvil_mine", ["0x2"]);
     await indexer.syncOnce();
 
     expect(await offerRow(offer.id)).toMatchObject({ status: "submitted", blockNumber: null });
@@ -412,8 +402,12 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
     };
     const now = async () =>
       BigInt(
-        (await rpc<{ timestamp: Hex }>(anvil.rpcUrl, "eth_getBlockByNumber", ["latest", false]))
-          .timestamp,
+        (
+          await anvilRpc<{ timestamp: Hex }>(anvil.rpcUrl, "eth_getBlockByNumber", [
+            "latest",
+            false,
+          ])
+        ).timestamp,
       );
     const newEntries = () => listAuditEntries(database.db, { afterSeq });
     const cancerConsent = () => ({
@@ -559,7 +553,7 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
       const indexer = newIndexer();
       await indexer.syncOnce();
       const forkPoint = await chain.blockNumber();
-      const snapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+      const snapshot = await anvilRpc<Hex>(anvil.rpcUrl, "evm_snapshot");
       const granted = await mined(
         consent.grantConsent(PATIENT_KEY, {
           ...cancerConsent(),
@@ -570,8 +564,8 @@ describe.each(engines)("indexer on a real anvil chain, %s database", (engine) =>
       const [logged] = await newEntries();
       expect(logged).toMatchObject({ action: "consent.changed", details: { change: "granted" } });
 
-      await rpc(anvil.rpcUrl, "evm_revert", [snapshot]);
-      await rpc(anvil.rpcUrl, "anvil_mine", ["0x3"]);
+      await anvilRpc(anvil.rpcUrl, "evm_revert", [snapshot]);
+      await anvilRpc(anvil.rpcUrl, "anvil_mine", ["0x3"]);
       await indexer.syncOnce();
 
       const entries = await newEntries();

@@ -12,6 +12,7 @@ import type { DeidentifiedPatient } from "#core/custody/patient.ts";
 import { purposes } from "#core/custody/purposes.ts";
 import { syntheaDir, syntheaMissingReason } from "#core/fhir/synthea.fixtures.ts";
 import {
+  anvilRpc,
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
@@ -44,17 +45,6 @@ const PSYCHIATRIC = 2025;
 const ASTHMA = 4979;
 const CANCER = 4992;
 const YEAR = 365n * 24n * 3600n;
-
-async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 describe("the consent each research purpose is checked against", () => {
   it("is asked under the DUO term's own number, and DS under its disease's MONDO number", () => {
@@ -206,12 +196,16 @@ describe.skipIf(!syntheaDir)(
           atOtherCustodian.account,
         );
         for (const person of [...cohortA, atOtherCustodian]) {
-          await rpc(anvil.rpcUrl, "anvil_setBalance", [person.account, "0xDE0B6B3A7640000"]);
+          await anvilRpc(anvil.rpcUrl, "anvil_setBalance", [person.account, "0xDE0B6B3A7640000"]);
         }
 
         const now = BigInt(
-          (await rpc<{ timestamp: Hex }>(anvil.rpcUrl, "eth_getBlockByNumber", ["latest", false]))
-            .timestamp,
+          (
+            await anvilRpc<{ timestamp: Hex }>(anvil.rpcUrl, "eth_getBlockByNumber", [
+              "latest",
+              false,
+            ])
+          ).timestamp,
         );
         const later = now + YEAR;
         const soon = now + 60n;
@@ -269,8 +263,8 @@ describe.skipIf(!syntheaDir)(
           actor: "system",
           reason: "patient-request",
         });
-        await rpc(anvil.rpcUrl, "evm_increaseTime", [120]);
-        await rpc(anvil.rpcUrl, "evm_mine");
+        await anvilRpc(anvil.rpcUrl, "evm_increaseTime", [120]);
+        await anvilRpc(anvil.rpcUrl, "evm_mine");
       }, 120_000);
 
       afterAll(async () => {

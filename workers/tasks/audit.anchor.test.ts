@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AuditEntryInput } from "#core/custody/audit.ts";
 import { silentLogger } from "#core/log.ts";
 import {
+  anvilRpc,
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
@@ -40,17 +41,6 @@ const entry = (n: number): AuditEntryInput => ({
   subject: `patient:${"c".repeat(64)}`,
   details: { custodianId: "4f9d2c1e-0000-4000-8000-000000000002", recordsAdded: n },
 });
-
-async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 describe.each(engines)("audit.anchor task on a real anvil chain, %s database", (engine) => {
   let workDir: string;
@@ -94,7 +84,7 @@ describe.each(engines)("audit.anchor task on a real anvil chain, %s database", (
   });
 
   const sentByOperator = async () =>
-    BigInt(await rpc<Hex>(anvil.rpcUrl, "eth_getTransactionCount", [OPERATOR, "latest"]));
+    BigInt(await anvilRpc<Hex>(anvil.rpcUrl, "eth_getTransactionCount", [OPERATOR, "latest"]));
   const anchorJob = async (): Promise<Job> => {
     const [job] = await database.db
       .select()

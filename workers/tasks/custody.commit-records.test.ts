@@ -9,6 +9,7 @@ import type { KeyEncryptionService } from "#core/custody/envelope.ts";
 import { syntheticPatient } from "#core/custody/synthetic.ts";
 import { createLogger, silentLogger } from "#core/log.ts";
 import {
+  anvilRpc,
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
@@ -43,17 +44,6 @@ const KEY_A = ANVIL_ACCOUNT_KEYS[1];
 const KEY_B = ANVIL_ACCOUNT_KEYS[2];
 const ADDRESS_A = privateKeyToAddress(KEY_A);
 const ADDRESS_B = privateKeyToAddress(KEY_B);
-
-async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 describe.each(engines)("custody.commit-records on a real anvil chain, %s database", (engine) => {
   let workDir: string;
@@ -110,7 +100,7 @@ describe.each(engines)("custody.commit-records on a real anvil chain, %s databas
       keyring: openFileKeyring(keyringPath),
       log: silentLogger,
     };
-    chainSnapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+    chainSnapshot = await anvilRpc<Hex>(anvil.rpcUrl, "evm_snapshot");
   });
 
   afterAll(async () => {
@@ -121,8 +111,8 @@ describe.each(engines)("custody.commit-records on a real anvil chain, %s databas
 
   beforeEach(async () => {
     // Every test starts from the freshly deployed chain and an empty store: batch ids restart at 0.
-    expect(await rpc<boolean>(anvil.rpcUrl, "evm_revert", [chainSnapshot])).toBe(true);
-    chainSnapshot = await rpc<Hex>(anvil.rpcUrl, "evm_snapshot");
+    expect(await anvilRpc<boolean>(anvil.rpcUrl, "evm_revert", [chainSnapshot])).toBe(true);
+    chainSnapshot = await anvilRpc<Hex>(anvil.rpcUrl, "evm_snapshot");
     await resetCustodyTables(database);
     logged = [];
     context.log = createLogger("test", "info", (line, level) => logged.push({ level, line }));
@@ -141,7 +131,7 @@ describe.each(engines)("custody.commit-records on a real anvil chain, %s databas
     await commitRecordsTask({ custodianId }, context, job);
   };
   const sentBy = async (address: Address) =>
-    BigInt(await rpc<Hex>(anvil.rpcUrl, "eth_getTransactionCount", [address, "latest"]));
+    BigInt(await anvilRpc<Hex>(anvil.rpcUrl, "eth_getTransactionCount", [address, "latest"]));
   const batchRows = (custodianId: string) =>
     database.db
       .select()

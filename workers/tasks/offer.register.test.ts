@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "#core/log.ts";
 import type { OfferTerms } from "#core/offer.ts";
 import {
+  anvilRpc,
   ANVIL_ACCOUNT_KEYS,
   ANVIL_DEPLOYER_KEY,
   startAnvil,
@@ -42,17 +43,6 @@ const terms: OfferTerms = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rpc<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 describe.each(engines)("offer.register task on a real anvil chain, %s database", (engine) => {
   let workDir: string;
@@ -122,7 +112,9 @@ describe.each(engines)("offer.register task on a real anvil chain, %s database",
     return job;
   };
   const sentByCustodian = async () =>
-    BigInt(await rpc<Hex>(anvil.rpcUrl, "eth_getTransactionCount", [CUSTODIAN_ADDRESS, "latest"]));
+    BigInt(
+      await anvilRpc<Hex>(anvil.rpcUrl, "eth_getTransactionCount", [CUSTODIAN_ADDRESS, "latest"]),
+    );
   const runTask = async (offerId: string) =>
     registerOfferTask({ offerId }, context, await jobRow());
 
