@@ -147,6 +147,15 @@ export function openRecord(
   binding: RecordBinding,
   envelope: Pick<SealedRecord, "formatVersion" | "nonce" | "ciphertext">,
 ): Uint8Array {
+  return new Uint8Array(decryptRecord(dataKey, binding, envelope));
+}
+
+/** The plaintext in the Buffer the decipher wrote it to: reading a cohort copies nothing more. */
+function decryptRecord(
+  dataKey: Uint8Array,
+  binding: RecordBinding,
+  envelope: Pick<SealedRecord, "formatVersion" | "nonce" | "ciphertext">,
+): Buffer {
   checkKey(dataKey, "a data key");
   if (envelope.formatVersion !== RECORD_FORMAT_VERSION) {
     throw new CustodyCryptoError(
@@ -167,8 +176,10 @@ export function openRecord(
   });
   decipher.setAAD(recordAssociatedData(binding, envelope.formatVersion));
   decipher.setAuthTag(tag);
+  const plaintext = decipher.update(body);
   try {
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    // GCM releases nothing before the tag verifies: final() throws, and the plaintext is dropped.
+    decipher.final();
   } catch (error) {
     throw new CustodyCryptoError(
       "tampered",
@@ -177,6 +188,7 @@ export function openRecord(
       { cause: error },
     );
   }
+  return plaintext;
 }
 
 /** A JSON value's canonical UTF-8 bytes: equal values give equal plaintexts. */
@@ -194,7 +206,7 @@ export function openJson(
   binding: RecordBinding,
   envelope: Pick<SealedRecord, "formatVersion" | "nonce" | "ciphertext">,
 ): unknown {
-  return JSON.parse(Buffer.from(openRecord(dataKey, binding, envelope)).toString("utf8"));
+  return JSON.parse(decryptRecord(dataKey, binding, envelope).toString("utf8"));
 }
 
 function deriveKey(dataKey: Uint8Array, purpose: string): Buffer {
