@@ -68,14 +68,16 @@ async function benchEngine(engine: Engine) {
     const files = syntheaBundleFiles().map((name) => ({ name, text: readSyntheaBundle(name) }));
     if (files.length === 0) throw new Error("the Synthea sample bundles are missing");
     await ingest(files, options, synthea);
-    say(
-      `  ${engine}: ${files.length} Synthea bundles in ${(synthea.millis / 1000).toFixed(1)} s`,
-    );
+    say(`  ${engine}: ${files.length} Synthea bundles in ${(synthea.millis / 1000).toFixed(1)} s`);
 
     const generated: Result = { patients: 0, records: 0, refused: 0, millis: 0 };
     for (let start = 0; start < GENERATED; start += BATCH) {
       const batch = [
-        ...generatePopulation({ seed: "bench-ingest", start, size: Math.min(BATCH, GENERATED - start) }),
+        ...generatePopulation({
+          seed: "bench-ingest",
+          start,
+          size: Math.min(BATCH, GENERATED - start),
+        }),
       ].map((bundle, i) => ({ name: `generated-${start + i}.json`, text: JSON.stringify(bundle) }));
       await ingest(batch, options, generated);
       const done = start + batch.length;
@@ -96,8 +98,12 @@ header("bench:ingest");
 const results = [];
 for (const engine of engines) results.push(await benchEngine(engine));
 say();
-say(`| engine   | input               | patients | refused | records   | seconds | patients/s | records/s |`);
-say(`|----------|---------------------|---------:|--------:|----------:|--------:|-----------:|----------:|`);
+say(
+  `| engine   | input               | patients | refused | records   | seconds | patients/s | records/s |`,
+);
+say(
+  `|----------|---------------------|---------:|--------:|----------:|--------:|-----------:|----------:|`,
+);
 for (const { engine, synthea, generated } of results) {
   for (const [input, result] of [
     ["Synthea sample", synthea],
@@ -111,4 +117,6 @@ for (const { engine, synthea, generated } of results) {
     );
   }
 }
-say("ingestBundles, one bundle per transaction, as uploads arrive; generation and serialisation untimed.");
+say(
+  "ingestBundles, one bundle per transaction, as uploads arrive; generation and serialisation untimed.",
+);

@@ -58,13 +58,15 @@ export async function openBenchDatabase(
   engine: Engine,
   label: string,
   keepDir: string | undefined,
+  /** Reuse a kept database whose storing was cut short, without its marker. */
+  partial = false,
 ): Promise<BenchDatabase> {
   const dir = keepDir ? join(keepDir, engine) : join("/tmp", `consentry-bench-${randomHex()}`);
   const marker = join(dir, "stored");
   const reused =
     keepDir !== undefined &&
-    existsSync(marker) &&
-    (await readFile(marker, "utf8")).trim() === label;
+    ((partial && existsSync(dir)) ||
+      (existsSync(marker) && (await readFile(marker, "utf8")).trim() === label));
   if (!reused) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
 
@@ -74,7 +76,9 @@ export async function openBenchDatabase(
     database = await openDatabase({ kind: "pglite", dataDir: join(dir, "pglite") });
   } else {
     const baseUrl = testPostgresUrl();
-    const name = keepDir ? `consentry_bench_${label.replace(/\W/g, "_")}` : `consentry_bench_${randomHex()}`;
+    const name = keepDir
+      ? `consentry_bench_${label.replace(/\W/g, "_")}`
+      : `consentry_bench_${randomHex()}`;
     const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
     try {
       if (!reused) await admin.unsafe(`drop database if exists ${name} with (force)`);

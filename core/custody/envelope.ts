@@ -90,16 +90,32 @@ function utf8(text: string): Buffer {
   return Buffer.from(text, "utf8");
 }
 
+// The canonical JSON of the binding up to the resource id, remembered for the last patient: a
+// cohort read opens each patient's records one after another, and rebuilding it per record cost as
+// much as the record's AES-GCM.
+let lastPrefix = { custodianId: "", pseudoId: "", formatVersion: 0, text: "" };
+
 function recordAssociatedData(binding: RecordBinding, formatVersion: number): Buffer {
-  return utf8(
-    canonicalJson([
+  if (
+    lastPrefix.custodianId !== binding.custodianId ||
+    lastPrefix.pseudoId !== binding.pseudoId ||
+    lastPrefix.formatVersion !== formatVersion
+  ) {
+    const text = canonicalJson([
       "consentry.record",
       formatVersion,
       binding.custodianId,
       binding.pseudoId,
-      binding.resourceId,
-    ]),
-  );
+    ]);
+    lastPrefix = {
+      custodianId: binding.custodianId,
+      pseudoId: binding.pseudoId,
+      formatVersion,
+      text: text.slice(0, -1),
+    };
+  }
+  // canonicalJson of the five-element array, the last element a string.
+  return utf8(`${lastPrefix.text},${canonicalJson(binding.resourceId)}]`);
 }
 
 function checkKey(key: Uint8Array, what: string): void {

@@ -128,7 +128,11 @@ const cardiologyColumns = {
   // Cardiac labs establish (or rule out) heart disease, so they go with the cardiac conditions field.
   ntProBnpLatest: latest(["cardiac_conditions"], "NT-proBNP, pg/mL", "ntProBnp"),
   troponinILatest: latest(["cardiac_conditions"], "Cardiac troponin I, ng/mL", "troponinI"),
-  ejectionFractionLatest: latest(["cardiac_conditions"], "Left ventricular ejection fraction, %", "ejectionFraction"),
+  ejectionFractionLatest: latest(
+    ["cardiac_conditions"],
+    "Left ventricular ejection fraction, %",
+    "ejectionFraction",
+  ),
   cardiacConditions: {
     fields: ["cardiac_conditions"],
     meaning: "SNOMED codes of cardiovascular and lipid conditions ever recorded",
