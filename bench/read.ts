@@ -1,5 +1,5 @@
 // `npm run bench:read [-- --engine pglite|postgres|both] [--patients N] [--rounds R] [--chunk C]
-//   [--keep DIR [--partial]]`: on demand, not in npm test.
+//   [--keep DIR [--partial | --from I]]`: on demand, not in npm test.
 // The minimised read: N generated patients (default 100,000, de-identified as ingest does them) are
 // stored through the real encrypted path, and beside them, in a bench-only table, the same
 // de-identified resources as plain jsonb. Each round then builds every patient's cardiology row
@@ -10,7 +10,9 @@
 // and prints the medians and their ratio; the target is at most 3×. Both paths' rows are checked
 // equal. With --keep DIR the stored databases (PGlite under DIR, PostgreSQL as a named database)
 // survive the run, and a later run with the same DIR and N skips storing. --partial reads what a
-// kept run stored before it was stopped (the table then says how many patients that was).
+// kept run stored before it was stopped (the table then says how many patients that was); --from I
+// stores patients I … N−1 into the kept database and stops, to resume a stopped run or to split
+// storing across processes (then read with --partial).
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { minimiseColumns } from "#core/custody/minimise.ts";
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     chunk: { type: "string", default: "2000" },
     keep: { type: "string" },
     partial: { type: "boolean", default: false },
+    from: { type: "string" },
   },
 });
 const engines = parseEngines(values.engine);
@@ -52,6 +55,7 @@ const PATIENTS = Number(values.patients);
 const ROUNDS = Number(values.rounds);
 const CHUNK = Number(values.chunk);
 const STORE_BATCH = 500;
+const FROM = values.from === undefined ? undefined : Number(values.from);
 const SEED = "bench-read";
 // Fixed de-identification keys: the same de-identified patients go to both engines.
 const secrets = {
@@ -72,7 +76,12 @@ type Site = {
 };
 
 async function openSite(engine: "pglite" | "postgres"): Promise<Site> {
-  const bench = await openBenchDatabase(engine, `read_${PATIENTS}`, values.keep, values.partial);
+  const bench = await openBenchDatabase(
+    engine,
+    `read_${PATIENTS}`,
+    values.keep,
+    values.partial || FROM !== undefined,
+  );
   const { id: custodianId } = await ensureCustodian(bench.database.db, {
     slug: "bench",
     name: "Bench Hospital",
@@ -120,7 +129,7 @@ async function storePlain(site: Site, batch: readonly DeidentifiedPatient[]) {
 }
 
 async function storeAll(sites: Site[]) {
-  const due = sites.filter((site) => !site.bench.reused);
+  const due = FROM === undefined ? sites.filter((site) => !site.bench.reused) : sites;
   for (const site of sites.filter((s) => s.bench.reused)) {
     say(`${site.engine}: reusing the ${num(PATIENTS)} patients stored under --keep ${values.keep}`);
   }
@@ -132,7 +141,7 @@ async function storeAll(sites: Site[]) {
   const spent = new Map(due.map((site) => [site.engine, 0]));
   let records = 0;
   const started = performance.now();
-  for (let start = 0; start < PATIENTS; start += STORE_BATCH) {
+  for (let start = FROM ?? 0; start < PATIENTS; start += STORE_BATCH) {
     const batch = deidentifiedBatch(start, Math.min(STORE_BATCH, PATIENTS - start));
     records += batch.reduce((sum, patient) => sum + patient.resources.length, 0);
     for (const site of due) {
@@ -149,12 +158,14 @@ async function storeAll(sites: Site[]) {
           `${((performance.now() - started) / 1000).toFixed(0)} s; ` +
           due
             .map(
-              (site) => `${site.engine} ${num(rate(done, spent.get(site.engine) ?? 0))} patients/s`,
+              (site) =>
+                `${site.engine} ${num(rate(done - (FROM ?? 0), spent.get(site.engine) ?? 0))} patients/s`,
             )
             .join(", "),
       );
     }
   }
+  if (FROM !== undefined) return; // the run reading them says --partial
   for (const site of due) {
     await indexPlain(site);
     await site.bench.markStored();
@@ -302,6 +313,7 @@ const sites: Site[] = [];
 for (const engine of engines) sites.push(await openSite(engine));
 try {
   if (!values.partial) await storeAll(sites);
+  if (FROM !== undefined) process.exit(0);
   const results = [];
   for (const site of sites) results.push({ engine: site.engine, ...(await benchSite(site)) });
   say();
