@@ -130,7 +130,7 @@ async function storePlain(site: Site, batch: readonly DeidentifiedPatient[]) {
 
 async function storeAll(sites: Site[]) {
   const due = FROM === undefined ? sites.filter((site) => !site.bench.reused) : sites;
-  for (const site of sites.filter((s) => s.bench.reused)) {
+  for (const site of FROM === undefined ? sites.filter((s) => s.bench.reused) : []) {
     say(`${site.engine}: reusing the ${num(PATIENTS)} patients stored under --keep ${values.keep}`);
   }
   if (due.length === 0) return;
