@@ -2,7 +2,7 @@
 // for the acting custodian, always audited), erase (crypto-shredding), and re-wrap data keys after a
 // KEK rotation. The acting custodian is in every `where`: no call reaches another custodian's data.
 import { and, arrayOverlaps, asc, count, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
-import { bytesToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import type { Canonical } from "#core/canonical.ts";
 import {
   erasureReasons,
