@@ -16,7 +16,7 @@ import type { Db } from "../client.ts";
 import { auditAnchors, auditHead, auditLog, type AuditLogRow } from "../schema/audit.ts";
 
 const HEAD_ID = 1;
-const INSERT_CHUNK = 5_000;
+const INSERT_CHUNK = 1_000;
 
 function toEntry(row: AuditLogRow): AuditEntry {
   return {
@@ -65,24 +65,14 @@ export async function appendAuditEntries(
       prevHash = hash;
       return { ...unhashed, hash };
     });
-    // One JSON parameter per chunk rather than eight bound values per entry: building and binding
-    // those dominated a cohort read's audit append (one entry per patient).
     for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
-      const rows = entries.slice(start, start + INSERT_CHUNK).map((entry) => ({
-        seq: entry.seq.toString(),
-        actor: entry.actor,
-        action: entry.action,
-        subject: entry.subject,
-        details: entry.details,
-        prev_hash: entry.prevHash.slice(2),
-        hash: entry.hash.slice(2),
-      }));
-      await tx.execute(sql`
-        insert into ${auditLog} (seq, at, actor, action, subject, details, prev_hash, hash)
-        select e.seq, ${at.toISOString()}::timestamptz, e.actor, e.action, e.subject, e.details,
-          decode(e.prev_hash, 'hex'), decode(e.hash, 'hex')
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(seq bigint, actor text,
-          action text, subject text, details jsonb, prev_hash text, hash text)`);
+      await tx.insert(auditLog).values(
+        entries.slice(start, start + INSERT_CHUNK).map((entry) => ({
+          ...entry,
+          prevHash: hexToBytes(entry.prevHash),
+          hash: hexToBytes(entry.hash),
+        })),
+      );
     }
     await tx
       .update(auditHead)

@@ -489,7 +489,9 @@ export async function readCohortRecords(
           codes: records.codes,
           formatVersion: records.formatVersion,
           nonce: records.nonce,
-          ciphertext: records.ciphertext,
+          // Base64 rather than bytea's hex text: a third fewer bytes on the wire, and decoded
+          // natively about four times faster, which the cohort read otherwise spent per record.
+          ciphertext: sql<string>`encode(${records.ciphertext}, 'base64')`,
           // As the hex the caller wants: no bytes to decode and re-encode per record.
           commitment: sql<Hex>`'0x' || encode(${records.commitment}, 'hex')`,
         })
@@ -516,7 +518,11 @@ export async function readCohortRecords(
           resourceId: row.resourceId,
           resourceType: row.resourceType as IngestibleResourceType,
           codes: row.codes,
-          resource: openJson(owner.key, binding, row) as Record<string, unknown>,
+          resource: openJson(owner.key, binding, {
+            formatVersion: row.formatVersion,
+            nonce: row.nonce,
+            ciphertext: Buffer.from(row.ciphertext, "base64"),
+          }) as Record<string, unknown>,
           commitment: row.commitment,
         });
       }
