@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "#core/canonical.ts";
 import {
   canonicalBytes,
   CustodyCryptoError,
@@ -44,6 +45,48 @@ describe("sealRecord and openRecord", () => {
     const key = generateDataKey();
     const sealed = sealRecord(key, binding, bytes('{"resourceType":"Observation"}'));
     expect(text(openRecord(key, binding, sealed))).toBe('{"resourceType":"Observation"}');
+  });
+
+  it("binds the canonical JSON of the format version, custodian, patient and resource, as stored records were sealed", () => {
+    // Sealed by hand, as version 1 defines it: what is stored must keep opening whatever the code caches.
+    const key = generateDataKey();
+    const sealAsStored = (where: RecordBinding, plaintext: string) => {
+      const nonce = randomBytes(NONCE_BYTES);
+      const cipher = createCipheriv("aes-256-gcm", key, nonce);
+      cipher.setAAD(
+        Buffer.from(
+          canonicalJson([
+            "consentry.record",
+            1,
+            where.custodianId,
+            where.pseudoId,
+            where.resourceId,
+          ]),
+        ),
+      );
+      const ciphertext = Buffer.concat([
+        cipher.update(plaintext),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return {
+        formatVersion: 1,
+        nonce: new Uint8Array(nonce),
+        ciphertext: new Uint8Array(ciphertext),
+      };
+    };
+    const other = { ...binding, pseudoId: "c".repeat(64), resourceId: "d".repeat(64) };
+    const first = sealAsStored(binding, '"first"');
+    const second = sealAsStored(other, '"second"');
+    // Alternating patients: each record opens under its own binding only.
+    expect(openJson(key, binding, first)).toBe("first");
+    expect(openJson(key, other, second)).toBe("second");
+    expect(openJson(key, binding, first)).toBe("first");
+    expectCryptoError(() => openJson(key, binding, second), "tampered");
+    expectCryptoError(
+      () => openJson(key, { ...other, resourceId: binding.resourceId }, second),
+      "tampered",
+    );
   });
 
   it("uses a fresh 96-bit nonce for every record, so equal plaintexts differ as ciphertexts", () => {

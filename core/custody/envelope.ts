@@ -90,16 +90,32 @@ function utf8(text: string): Buffer {
   return Buffer.from(text, "utf8");
 }
 
+// The canonical JSON of the binding up to the resource id, remembered for the last patient: a
+// cohort read opens each patient's records one after another, and rebuilding it per record cost as
+// much as the record's AES-GCM.
+let lastPrefix = { custodianId: "", pseudoId: "", formatVersion: 0, text: "" };
+
 function recordAssociatedData(binding: RecordBinding, formatVersion: number): Buffer {
-  return utf8(
-    canonicalJson([
+  if (
+    lastPrefix.custodianId !== binding.custodianId ||
+    lastPrefix.pseudoId !== binding.pseudoId ||
+    lastPrefix.formatVersion !== formatVersion
+  ) {
+    const text = canonicalJson([
       "consentry.record",
       formatVersion,
       binding.custodianId,
       binding.pseudoId,
-      binding.resourceId,
-    ]),
-  );
+    ]);
+    lastPrefix = {
+      custodianId: binding.custodianId,
+      pseudoId: binding.pseudoId,
+      formatVersion,
+      text: text.slice(0, -1),
+    };
+  }
+  // canonicalJson of the five-element array, the last element a string.
+  return utf8(`${lastPrefix.text},${canonicalJson(binding.resourceId)}]`);
 }
 
 function checkKey(key: Uint8Array, what: string): void {
@@ -147,6 +163,15 @@ export function openRecord(
   binding: RecordBinding,
   envelope: Pick<SealedRecord, "formatVersion" | "nonce" | "ciphertext">,
 ): Uint8Array {
+  return new Uint8Array(decryptRecord(dataKey, binding, envelope));
+}
+
+/** The plaintext in the Buffer the decipher wrote it to: reading a cohort copies nothing more. */
+function decryptRecord(
+  dataKey: Uint8Array,
+  binding: RecordBinding,
+  envelope: Pick<SealedRecord, "formatVersion" | "nonce" | "ciphertext">,
+): Buffer {
   checkKey(dataKey, "a data key");
   if (envelope.formatVersion !== RECORD_FORMAT_VERSION) {
     throw new CustodyCryptoError(
@@ -167,8 +192,10 @@ export function openRecord(
   });
   decipher.setAAD(recordAssociatedData(binding, envelope.formatVersion));
   decipher.setAuthTag(tag);
+  const plaintext = decipher.update(body);
   try {
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    // GCM releases nothing before the tag verifies: final() throws, and the plaintext is dropped.
+    decipher.final();
   } catch (error) {
     throw new CustodyCryptoError(
       "tampered",
@@ -177,6 +204,7 @@ export function openRecord(
       { cause: error },
     );
   }
+  return plaintext;
 }
 
 /** A JSON value's canonical UTF-8 bytes: equal values give equal plaintexts. */
@@ -194,7 +222,7 @@ export function openJson(
   binding: RecordBinding,
   envelope: Pick<SealedRecord, "formatVersion" | "nonce" | "ciphertext">,
 ): unknown {
-  return JSON.parse(Buffer.from(openRecord(dataKey, binding, envelope)).toString("utf8"));
+  return JSON.parse(decryptRecord(dataKey, binding, envelope).toString("utf8"));
 }
 
 function deriveKey(dataKey: Uint8Array, purpose: string): Buffer {

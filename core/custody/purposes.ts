@@ -7,11 +7,13 @@ import type { Sex } from "./patient.ts";
 import {
   cardiacConditionCodes,
   cancerConditionCodes,
+  diabetesMedicationCodes,
   diabetesMellitusCodes,
   glycaemicRiskCodes,
   lipidDisorderCodes,
   unionOf,
   type CodeSet,
+  type MeasureName,
 } from "./clinical-codes.ts";
 
 /** What the patient must have agreed to before the purpose may read their record. */
@@ -21,10 +23,22 @@ export type PurposeConsent =
   // condition (the CareGrants contract), so a research consent can never be stretched into it.
   | { kind: "care_grant" };
 
+/**
+ * The records a column is computed from: observations of a measure (by its LOINC codes, on the
+ * observation or a panel component), or conditions and prescriptions carrying a code of the set
+ * (a prescription carries the codes of the condition it was written for). Only these records need
+ * decrypting for the column (purpose-records.ts).
+ */
+export type RecordsRead =
+  | { resourceType: "Observation"; measures: readonly MeasureName[] }
+  | { resourceType: "Condition" | "MedicationRequest"; codes: CodeSet };
+
 export type ColumnDeclaration = {
   /** Offer fields the column reads; it is released only when the offer lists every one. */
   fields: readonly DatasetFieldId[];
   meaning: string;
+  /** Records the column is computed from; none for the patient's own profile (age band, sex). */
+  reads?: RecordsRead;
 };
 
 // ---- Row shapes: one per row-level purpose; the declarations below must name every key ----
@@ -84,28 +98,45 @@ const pseudoId: ColumnDeclaration = {
 };
 const ageBand: ColumnDeclaration = { fields: ["age_band"], meaning: "Five-year age band, 90+" };
 const sex: ColumnDeclaration = { fields: ["sex"], meaning: "Administrative sex" };
-const latest = (fields: DatasetFieldId[], what: string): ColumnDeclaration => ({
+const latest = (
+  fields: DatasetFieldId[],
+  what: string,
+  measure: MeasureName,
+): ColumnDeclaration => ({
   fields,
   meaning: `${what}, the most recent reading`,
+  reads: observationsOf(measure),
 });
+const observationsOf = (measure: MeasureName): RecordsRead => ({
+  resourceType: "Observation",
+  measures: [measure],
+});
+
+const cardiologyConditionCodes = unionOf(cardiacConditionCodes, lipidDisorderCodes);
+const diabetesConditionCodes = unionOf(diabetesMellitusCodes, glycaemicRiskCodes);
 
 const cardiologyColumns = {
   pseudoId,
   ageBand,
   sex,
-  systolicLatest: latest(["blood_pressure"], "Systolic blood pressure, mm[Hg]"),
-  diastolicLatest: latest(["blood_pressure"], "Diastolic blood pressure, mm[Hg]"),
-  totalCholesterolLatest: latest(["cholesterol"], "Total cholesterol, mg/dL"),
-  ldlLatest: latest(["cholesterol"], "LDL cholesterol, mg/dL"),
-  hdlLatest: latest(["cholesterol"], "HDL cholesterol, mg/dL"),
-  triglyceridesLatest: latest(["cholesterol"], "Triglycerides, mg/dL"),
+  systolicLatest: latest(["blood_pressure"], "Systolic blood pressure, mm[Hg]", "systolic"),
+  diastolicLatest: latest(["blood_pressure"], "Diastolic blood pressure, mm[Hg]", "diastolic"),
+  totalCholesterolLatest: latest(["cholesterol"], "Total cholesterol, mg/dL", "totalCholesterol"),
+  ldlLatest: latest(["cholesterol"], "LDL cholesterol, mg/dL", "ldl"),
+  hdlLatest: latest(["cholesterol"], "HDL cholesterol, mg/dL", "hdl"),
+  triglyceridesLatest: latest(["cholesterol"], "Triglycerides, mg/dL", "triglycerides"),
   // Cardiac labs establish (or rule out) heart disease, so they go with the cardiac conditions field.
-  ntProBnpLatest: latest(["cardiac_conditions"], "NT-proBNP, pg/mL"),
-  troponinILatest: latest(["cardiac_conditions"], "Cardiac troponin I, ng/mL"),
-  ejectionFractionLatest: latest(["cardiac_conditions"], "Left ventricular ejection fraction, %"),
+  ntProBnpLatest: latest(["cardiac_conditions"], "NT-proBNP, pg/mL", "ntProBnp"),
+  troponinILatest: latest(["cardiac_conditions"], "Cardiac troponin I, ng/mL", "troponinI"),
+  ejectionFractionLatest: latest(
+    ["cardiac_conditions"],
+    "Left ventricular ejection fraction, %",
+    "ejectionFraction",
+  ),
   cardiacConditions: {
     fields: ["cardiac_conditions"],
     meaning: "SNOMED codes of cardiovascular and lipid conditions ever recorded",
+    reads: { resourceType: "Condition", codes: cardiologyConditionCodes },
   },
 } as const satisfies Record<keyof CardiologyRow, ColumnDeclaration>;
 
@@ -113,6 +144,7 @@ const oncologyColumns = {
   variants: {
     fields: ["tumour_variants"],
     meaning: "The tumour variant panel; not even age or sex goes with it",
+    reads: observationsOf("tumourVariant"),
   },
 } as const satisfies Record<keyof OncologyRow, ColumnDeclaration>;
 
@@ -127,21 +159,38 @@ const diabetesColumns = {
   pseudoId,
   ageBand,
   sex,
-  hba1cLatest: latest(["hba1c"], "HbA1c, %"),
-  hba1cMean: { fields: ["hba1c"], meaning: "HbA1c, %, mean of every reading" },
+  hba1cLatest: latest(["hba1c"], "HbA1c, %", "hba1c"),
+  hba1cMean: {
+    fields: ["hba1c"],
+    meaning: "HbA1c, %, mean of every reading",
+    reads: observationsOf("hba1c"),
+  },
   // The offer's field is the CGM series; laboratory glucose readings are the same measure.
-  glucoseLatest: latest(["glucose_cgm"], "Glucose, mg/dL"),
-  glucoseMean: { fields: ["glucose_cgm"], meaning: "Glucose, mg/dL, mean of every reading" },
-  glucoseReadings: { fields: ["glucose_cgm"], meaning: "How many glucose readings there are" },
+  glucoseLatest: latest(["glucose_cgm"], "Glucose, mg/dL", "glucose"),
+  glucoseMean: {
+    fields: ["glucose_cgm"],
+    meaning: "Glucose, mg/dL, mean of every reading",
+    reads: observationsOf("glucose"),
+  },
+  glucoseReadings: {
+    fields: ["glucose_cgm"],
+    meaning: "How many glucose readings there are",
+    reads: observationsOf("glucose"),
+  },
   // core/fields.ts has no diabetes-conditions field. An HbA1c of 6.5% or more is how diabetes is
   // diagnosed, so a dataset offering HbA1c already discloses it: the diagnosis goes with that field.
   diabetesConditions: {
     fields: ["hba1c"],
     meaning: "SNOMED codes of diabetes, its complications, prediabetes and hyperglycaemia",
+    reads: { resourceType: "Condition", codes: diabetesConditionCodes },
   },
   diabetesMedications: {
     fields: ["medications"],
     meaning: "RxNorm codes of drugs that treat diabetes or were prescribed for it",
+    reads: {
+      resourceType: "MedicationRequest",
+      codes: unionOf(diabetesMedicationCodes, diabetesConditionCodes),
+    },
   },
 } as const satisfies Record<keyof DiabetesRow, ColumnDeclaration>;
 
@@ -190,7 +239,7 @@ export const purposes = {
     release: "rows",
     fields: ["age_band", "sex", "blood_pressure", "cholesterol", "cardiac_conditions"],
     columns: cardiologyColumns,
-    conditionCodes: unionOf(cardiacConditionCodes, lipidDisorderCodes),
+    conditionCodes: cardiologyConditionCodes,
   },
   oncology_trial: {
     label: "Oncology clinical trial",
@@ -210,7 +259,7 @@ export const purposes = {
     release: "rows",
     fields: ["age_band", "sex", "hba1c", "glucose_cgm", "medications"],
     columns: diabetesColumns,
-    conditionCodes: unionOf(diabetesMellitusCodes, glycaemicRiskCodes),
+    conditionCodes: diabetesConditionCodes,
   },
   population_health: {
     label: "Population health research",

@@ -2,7 +2,7 @@
 // for the acting custodian, always audited), erase (crypto-shredding), and re-wrap data keys after a
 // KEK rotation. The acting custodian is in every `where`: no call reaches another custodian's data.
 import { and, arrayOverlaps, asc, count, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
-import { bytesToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import type { Canonical } from "#core/canonical.ts";
 import {
   erasureReasons,
@@ -440,55 +440,57 @@ export async function readCohortRecords(
 
   return db.transaction(async (tx) => {
     const custodian = await requireCustodian(tx, custodianId);
-    const live: Array<{
-      id: string;
-      pseudoId: string;
-      sex: Sex | null;
-      ageBand: string | null;
-      zip3: string | null;
-      profileNonce: Uint8Array | null;
-      profileCiphertext: Uint8Array | null;
-      wrappedKey: Uint8Array;
-      kekId: string;
-      kekVersion: number;
-    }> = [];
-    for (const group of chunks([...new Set(pseudoIds)])) {
-      live.push(
-        ...(await tx
-          .select({
-            id: patients.id,
-            pseudoId: patients.pseudoId,
-            sex: patients.sex,
-            ageBand: patients.ageBand,
-            zip3: patients.zip3,
-            profileNonce: patients.profileNonce,
-            profileCiphertext: patients.profileCiphertext,
-            ...wrappedKeyColumns,
-          })
-          .from(patients)
-          .innerJoin(patientDataKeys, eq(patientDataKeys.patientId, patients.id))
-          .where(
-            and(
-              eq(patients.custodianId, custodian),
-              inArray(patients.pseudoId, group),
-              isNull(patients.erasedAt),
-            ),
-          )
-          // Shared locks: an erasure of these patients waits until this read is logged.
-          .for("share", { of: patients })),
+    const order = new Map<string, number>();
+    for (const pseudoId of pseudoIds) if (!order.has(pseudoId)) order.set(pseudoId, order.size);
+    const result: DecryptedPatient[] = [];
+    // One chunk of patients at a time: their rows locked and keys unwrapped, then all their records
+    // in one query, so a cohort of N patients costs 2·N/CHUNK round trips, not one per patient.
+    for (const group of chunks([...order.keys()])) {
+      const live = await tx
+        .select({
+          id: patients.id,
+          pseudoId: patients.pseudoId,
+          sex: patients.sex,
+          ageBand: patients.ageBand,
+          zip3: patients.zip3,
+          profileNonce: patients.profileNonce,
+          profileCiphertext: patients.profileCiphertext,
+          ...wrappedKeyColumns,
+        })
+        .from(patients)
+        .innerJoin(patientDataKeys, eq(patientDataKeys.patientId, patients.id))
+        .where(
+          and(
+            eq(patients.custodianId, custodian),
+            inArray(patients.pseudoId, group),
+            isNull(patients.erasedAt),
+          ),
+        )
+        // Shared locks: an erasure of these patients waits until this read is logged.
+        .for("share", { of: patients });
+      if (live.length === 0) continue;
+      const keys = await mapConcurrently(live, (row) =>
+        kes.unwrap(row, { custodianId: custodian, pseudoId: row.pseudoId }),
       );
-    }
-    const keys = await mapConcurrently(live, (row) =>
-      kes.unwrap(row, { custodianId: custodian, pseudoId: row.pseudoId }),
-    );
-
-    const byPatient = new Map<string, DecryptedRecord[]>(live.map((row) => [row.id, []]));
-    const keyOf = new Map(live.map((row, index) => [row.id, keys[index] as Uint8Array]));
-    const pseudoIdOf = new Map(live.map((row) => [row.id, row.pseudoId]));
-    for (const group of chunks(
-      live.map((row) => row.id),
-      200,
-    )) {
+      const byId = new Map(
+        live.map((row, index) => {
+          const key = keys[index] as Uint8Array;
+          const profile = openJson(key, profileBinding(custodian, row.pseudoId), {
+            formatVersion: 1,
+            nonce: row.profileNonce as Uint8Array,
+            ciphertext: row.profileCiphertext as Uint8Array,
+          }) as { dateShiftDays: number };
+          const patient: DecryptedPatient = {
+            pseudoId: row.pseudoId,
+            sex: row.sex as Sex,
+            ageBand: row.ageBand as string,
+            zip3: row.zip3,
+            dateShiftDays: profile.dateShiftDays,
+            records: [],
+          };
+          return [row.id, { patient, key }] as const;
+        }),
+      );
       const rows = await tx
         .select({
           patientId: records.patientId,
@@ -497,13 +499,16 @@ export async function readCohortRecords(
           codes: records.codes,
           formatVersion: records.formatVersion,
           nonce: records.nonce,
-          ciphertext: records.ciphertext,
-          commitment: records.commitment,
+          // Base64 rather than bytea's hex text: a third fewer bytes on the wire, and decoded
+          // natively about four times faster, which the cohort read otherwise spent per record.
+          ciphertext: sql<string>`encode(${records.ciphertext}, 'base64')`,
+          // As the hex the caller wants: no bytes to decode and re-encode per record.
+          commitment: sql<Hex>`'0x' || encode(${records.commitment}, 'hex')`,
         })
         .from(records)
         .where(
           and(
-            inArray(records.patientId, group),
+            inArray(records.patientId, [...byId.keys()]),
             options.resourceTypes
               ? inArray(records.resourceType, [...options.resourceTypes])
               : undefined,
@@ -512,46 +517,28 @@ export async function readCohortRecords(
         )
         .orderBy(asc(records.patientId), asc(records.id));
       for (const row of rows) {
+        const owner = byId.get(row.patientId);
+        if (!owner) continue;
         const binding = {
           custodianId: custodian,
-          pseudoId: pseudoIdOf.get(row.patientId) as string,
+          pseudoId: owner.patient.pseudoId,
           resourceId: row.resourceId,
         };
-        byPatient.get(row.patientId)?.push({
+        owner.patient.records.push({
           resourceId: row.resourceId,
           resourceType: row.resourceType as IngestibleResourceType,
           codes: row.codes,
-          resource: openJson(keyOf.get(row.patientId) as Uint8Array, binding, row) as Record<
-            string,
-            unknown
-          >,
-          commitment: bytesToHex(row.commitment),
+          resource: openJson(owner.key, binding, {
+            formatVersion: row.formatVersion,
+            nonce: row.nonce,
+            ciphertext: Buffer.from(row.ciphertext, "base64"),
+          }) as Record<string, unknown>,
+          commitment: row.commitment,
         });
       }
+      for (const { patient } of byId.values()) result.push(patient);
     }
-
-    const order = new Map(pseudoIds.map((pseudoId, index) => [pseudoId, index]));
-    const result = live
-      .map((row, index): DecryptedPatient => {
-        const profile = openJson(
-          keys[index] as Uint8Array,
-          profileBinding(custodian, row.pseudoId),
-          {
-            formatVersion: 1,
-            nonce: row.profileNonce as Uint8Array,
-            ciphertext: row.profileCiphertext as Uint8Array,
-          },
-        ) as { dateShiftDays: number };
-        return {
-          pseudoId: row.pseudoId,
-          sex: row.sex as Sex,
-          ageBand: row.ageBand as string,
-          zip3: row.zip3,
-          dateShiftDays: profile.dateShiftDays,
-          records: byPatient.get(row.id) ?? [],
-        };
-      })
-      .sort((a, b) => (order.get(a.pseudoId) ?? 0) - (order.get(b.pseudoId) ?? 0));
+    result.sort((a, b) => (order.get(a.pseudoId) ?? 0) - (order.get(b.pseudoId) ?? 0));
     await appendAuditEntries(
       tx,
       result.map((patient) =>
