@@ -4,6 +4,7 @@
 // columns, aggregate statistics, or one granted condition's history. See docs/architecture.md.
 import type { Address, Hex } from "viem";
 import { careResourceTypes, linkedToCondition } from "#core/custody/care-access.ts";
+import { recordFilterFor } from "#core/custody/purpose-records.ts";
 import { careConditionFor, type CareCondition } from "#core/custody/care-conditions.ts";
 import { aggregateCohort } from "#core/custody/aggregate.ts";
 import type { KeyEncryptionService } from "#core/custody/envelope.ts";
@@ -114,6 +115,9 @@ export async function readPurposeCohort(
   const decrypted = await readCohortRecords(db, kes, custodian.id, cohort, {
     actor: options.accessor,
     purpose: options.accessRef,
+    // A row purpose decrypts only the records its columns are computed from; the rest of each
+    // history stays encrypted. Population health reads whole records for its statistics.
+    ...(options.purpose === "population_health" ? {} : recordFilterFor(options.purpose)),
   });
   const patients = decrypted.map(asDeidentified);
   const base = { consentBlock, readPatients: decrypted.map((patient) => patient.pseudoId) };
