@@ -37,7 +37,14 @@ export type SendAs = (
   send: (signer: Signer) => Promise<Hash>,
 ) => Promise<SentTransaction>;
 
-/** One wallet client per key, and one queue of sends per signer address. */
+/**
+ * Sends in flight, per signer address, for the whole process: a custodian's key signs offer
+ * registrations and record commitments from different clients (and tasks build their clients per
+ * run), and two of its sends in flight at once would be given the same nonce.
+ */
+const sendQueues = new Map<Address, Promise<unknown>>();
+
+/** One wallet client per key; sends queue per signer address across every client. */
 export function createSendAs(chain: Chain | (() => Promise<Chain>), transport: Transport): SendAs {
   const signers = new Map<Hex, Promise<Signer>>();
   const signerFor = (privateKey: Hex): Promise<Signer> => {
@@ -53,14 +60,18 @@ export function createSendAs(chain: Chain | (() => Promise<Chain>), transport: T
     }
     return signer;
   };
-  const queues = new Map<Address, Promise<unknown>>();
   return (privateKey, send) => {
     const address = privateKeyToAccount(privateKey).address;
-    const previous = queues.get(address) ?? Promise.resolve();
+    const previous = sendQueues.get(address) ?? Promise.resolve();
     const sent = previous
       .catch(() => undefined)
       .then(async () => send(await signerFor(privateKey)));
-    queues.set(address, sent);
+    sendQueues.set(address, sent);
+    // The newest send is the queue's tail; once it settles with nothing behind it, forget the signer.
+    void sent.then(
+      () => sendQueues.get(address) === sent && sendQueues.delete(address),
+      () => sendQueues.get(address) === sent && sendQueues.delete(address),
+    );
     return sent.then((txHash) => ({ txHash }));
   };
 }
