@@ -14,6 +14,8 @@ export type AppServices = {
   chainAccess: ChainAccess;
   /** Signs the session cookie: SESSION_SECRET, or generated once into the data directory. */
   sessionSecret: string;
+  /** PUBLIC_ORIGIN: the origin sign-in messages must name; null to trust the request's own. */
+  publicOrigin: string | null;
   /** True when the demo is seeded (SEED_DEMO): sign-in then offers the demo patients' keys. */
   demo: boolean;
 };

@@ -104,6 +104,23 @@ describe("parseEnv", () => {
     expect(error.message).not.toContain(value);
   });
 
+  it("takes PUBLIC_ORIGIN as an origin only, and refuses a path or another scheme", () => {
+    expect(parseEnv({ PUBLIC_ORIGIN: "https://consentry.example/" }).PUBLIC_ORIGIN).toBe(
+      "https://consentry.example",
+    );
+    for (const bad of ["https://consentry.example/app", "ftp://consentry.example", "nonsense"]) {
+      expect(configError({ PUBLIC_ORIGIN: bad }).message).toContain("PUBLIC_ORIGIN");
+    }
+  });
+
+  it("asks for PUBLIC_ORIGIN when the server listens beyond loopback", () => {
+    expect(configError({ HOST: "0.0.0.0" }).message).toContain("PUBLIC_ORIGIN");
+    expect(parseEnv({ HOST: "0.0.0.0", PUBLIC_ORIGIN: "https://consentry.example" }).HOST).toBe(
+      "0.0.0.0",
+    );
+    expect(parseEnv({ HOST: "localhost" }).HOST).toBe("localhost");
+  });
+
   it("accepts only http and https chain URLs", () => {
     const key = `0x${"ab".repeat(32)}`;
     expect(

@@ -35,6 +35,21 @@ export const EnvSchema = z
       .optional(),
     DEPLOYER_PRIVATE_KEY: hexKey.optional(),
     SEED_DEMO: booleanFlag.default("true"),
+    /**
+     * The site's public origin (https://consentry.example): sign-in messages must name it. Without
+     * it, the origin the request arrived at counts, which is only safe where nobody but the user can
+     * reach the server (the embedded default listens on 127.0.0.1).
+     */
+    PUBLIC_ORIGIN: z
+      .string()
+      .url("must be a URL such as https://consentry.example")
+      .refine((value) => {
+        if (!URL.canParse(value)) return false;
+        const url = new URL(value);
+        return /^https?:$/.test(url.protocol) && url.pathname === "/" && !url.search && !url.hash;
+      }, "must be an origin only: http(s)://host[:port], no path")
+      .transform((value) => new URL(value).origin)
+      .optional(),
     /** Signs the session cookie; without it, one is generated once into DATA_DIR/session-secret. */
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z
@@ -50,6 +65,15 @@ export const EnvSchema = z
         code: z.ZodIssueCode.custom,
         path: ["DEPLOYER_PRIVATE_KEY"],
         message: "is required when CHAIN_RPC_URL is set",
+      });
+    }
+    // Beyond loopback, anyone can choose the Host header, so sign-in needs the configured origin.
+    const loopback = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(env.HOST);
+    if (!loopback && !env.PUBLIC_ORIGIN) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["PUBLIC_ORIGIN"],
+        message: `is required when HOST (${env.HOST}) is reachable from other machines`,
       });
     }
   });

@@ -68,6 +68,7 @@ async function main() {
             custody: { kekKeyring: runtime.kekKeyring, keyring: runtime.keyring },
             chainAccess: runtime.chainAccess,
             sessionSecret: runtime.sessionSecret,
+            publicOrigin: env.PUBLIC_ORIGIN ?? null,
             demo: env.SEED_DEMO,
           },
           host: env.HOST,

@@ -13,7 +13,11 @@ import {
   type MessageSigner,
 } from "../browser/sign-in-with-ethereum.ts";
 import { getAccount, safeRedirectPath, sessionCookieHeader } from "../services/sessions.server.ts";
-import { presentSignIn, signInWithEthereum } from "../services/sign-in.server.ts";
+import {
+  expectedSignInSite,
+  presentSignIn,
+  signInWithEthereum,
+} from "../services/sign-in.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Consentry" }];
 
@@ -41,12 +45,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const problems = parsed.error.issues.map((issue) => issue.message).join("; ");
     return data({ error: `The sign-in was not understood: ${problems}.` }, { status: 400 });
   }
-  const url = new URL(request.url);
   try {
     const { session } = await signInWithEthereum(context.services, {
       message: parsed.data.message,
       signature: parsed.data.signature as `0x${string}`,
-      expected: { domain: url.host, origin: url.origin },
+      expected: expectedSignInSite(context.services, request.url),
     });
     return redirect(safeRedirectPath(parsed.data.redirectTo), {
       headers: { "Set-Cookie": await sessionCookieHeader(request, context.services, session) },

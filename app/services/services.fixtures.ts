@@ -25,6 +25,7 @@ export function testServices(db: Db, overrides: Partial<AppServices> = {}): AppS
     custody: undefined as unknown as AppServices["custody"],
     chainAccess,
     sessionSecret: "test-session-secret-of-at-least-32-characters",
+    publicOrigin: null,
     demo: false,
     ...overrides,
   };

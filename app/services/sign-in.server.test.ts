@@ -13,7 +13,7 @@ import {
   requirePatientAccount,
   sessionCookieHeader,
 } from "./sessions.server.ts";
-import { issueSignInChallenge, signInWithEthereum } from "./sign-in.server.ts";
+import { expectedSignInSite, issueSignInChallenge, signInWithEthereum } from "./sign-in.server.ts";
 import { TEST_CHAIN_ID, testServices } from "./services.fixtures.ts";
 
 const SITE = { domain: "consentry.test:3000", origin: "http://consentry.test:3000" };
@@ -129,6 +129,29 @@ describe.each(engines)("signing in with a chain account on %s", (engine) => {
       message: expect.stringContaining("not to consentry.test:3000"),
     });
     expect(await nonceStored(nonceOf(message))).toBe(true);
+  });
+
+  it("takes the site from PUBLIC_ORIGIN when set, so a relayed message with a forged Host is refused", async () => {
+    // A phishing site's visitor signed a message naming the phishing site; the site relays it here
+    // with its own name as the Host header. Only the configured origin counts.
+    const deployed = { publicOrigin: "https://consentry.test:3000" };
+    expect(expectedSignInSite(deployed, "https://evil.example/sign-in")).toEqual({
+      domain: "consentry.test:3000",
+      origin: "https://consentry.test:3000",
+    });
+    const relayed = await writeMessage({ domain: "evil.example", uri: "https://evil.example" });
+    await expect(
+      signIn(
+        relayed,
+        await patient.signMessage({ message: relayed }),
+        expectedSignInSite(deployed, "https://evil.example/sign-in"),
+      ),
+    ).rejects.toMatchObject({ status: 401 });
+    // Without PUBLIC_ORIGIN (embedded, loopback only), the request's own origin counts.
+    expect(expectedSignInSite({ publicOrigin: null }, "http://127.0.0.1:3000/sign-in")).toEqual({
+      domain: "127.0.0.1:3000",
+      origin: "http://127.0.0.1:3000",
+    });
   });
 
   it("refuses a message naming this site but another origin, or another chain", async () => {

@@ -36,6 +36,19 @@ export type SignedIn = { account: Address; session: Session };
 
 const refuse = (message: string) => new ServiceError(401, message);
 
+/**
+ * The site a sign-in message must name. A deployment sets PUBLIC_ORIGIN: the request's Host header
+ * is the client's to choose, and trusting it would let a phishing site relay a message its visitor
+ * signed for it, by sending it here with its own name as Host.
+ */
+export function expectedSignInSite(
+  services: Pick<AppServices, "publicOrigin">,
+  requestUrl: string,
+): SignInOptions["expected"] {
+  const url = new URL(services.publicOrigin ?? requestUrl);
+  return { domain: url.host, origin: url.origin };
+}
+
 type SignInMessage = SiweMessage & { issuedAt: Date };
 
 /** The message's fields, when it is a complete EIP-4361 message in its exact layout; 400 otherwise. */
