@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
+import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntryInput } from "#core/custody/audit.ts";
 import { silentLogger } from "#core/log.ts";
@@ -120,6 +121,36 @@ describe("npm run audit:verify against PostgreSQL (--database-url) and a chain (
     expect(stdout).toMatch(/Compared the anchors with 1 batches on chain at http:\/\/127\.0\.0\.1/);
     expect(stdout).toMatch(/✓ the hash chain and every anchor verify/);
     expect(code).toBe(0);
+  });
+
+  it("verifies for an auditor who holds no operator key: --chain-rpc-url and --publisher", async () => {
+    const { code, stdout } = await runVerify(
+      [
+        "--database-url",
+        url,
+        "--chain-rpc-url",
+        anvil.rpcUrl,
+        "--publisher",
+        privateKeyToAddress(ANVIL_DEPLOYER_KEY),
+      ],
+      { DEPLOYER_PRIVATE_KEY: "" },
+    );
+    expect(stdout).toMatch(/✓ the hash chain and every anchor verify/);
+    expect(code).toBe(0);
+
+    // Another publisher anchored nothing: the database's published anchor is then missing on chain.
+    const stranger = await runVerify(
+      [
+        "--database-url",
+        url,
+        "--chain-rpc-url",
+        anvil.rpcUrl,
+        "--publisher",
+        "0x000000000000000000000000000000000000dEaD",
+      ],
+      { DEPLOYER_PRIVATE_KEY: "" },
+    );
+    expect(stranger.code).toBe(1);
   });
 
   it("exits 1 naming the anchor whose root the database changed: the chain still has the old one", async () => {

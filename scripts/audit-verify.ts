@@ -6,7 +6,7 @@
 // the database lacks. Exit code 0: intact; 1: tampered; 2: could not check (never "intact" then).
 //
 // Opens the database as the server does (DATABASE_URL, else the embedded PGlite in DATA_DIR), or the
-// one given with --database-url. The chain: CHAIN_RPC_URL, else a throwaway anvil on a copy of
+// one given with --database-url. The chain: --chain-rpc-url or CHAIN_RPC_URL, else a throwaway anvil on a copy of
 // DATA_DIR/chain/anvil-state.json, so the real state is never written. The publisher is the
 // operator (DEPLOYER_PRIVATE_KEY's account, anvil's deployer when embedded) or --publisher.
 // It never writes. Stop `npm start` first: PGlite is single-process.
@@ -47,8 +47,18 @@ function fail(message: string): never {
 }
 
 const { values: args } = parseArgs({
-  options: { "database-url": { type: "string" }, publisher: { type: "string" } },
+  options: {
+    "database-url": { type: "string" },
+    "chain-rpc-url": { type: "string" },
+    publisher: { type: "string" },
+  },
 });
+// An auditor holds no operator key: --chain-rpc-url (with --publisher) reads a chain without one,
+// where CHAIN_RPC_URL in the environment would make the server's config ask for DEPLOYER_PRIVATE_KEY.
+const givenRpcUrl = args["chain-rpc-url"];
+if (givenRpcUrl !== undefined && !/^https?:\/\/\S+$/.test(givenRpcUrl)) {
+  fail("--chain-rpc-url must be an http:// or https:// URL");
+}
 
 function loadEnv(): Env {
   try {
@@ -82,7 +92,8 @@ type ChainCheck = {
 };
 
 async function onChain<T>(env: Env, work: (rpcUrl: string, embedded: boolean) => Promise<T>) {
-  if (env.CHAIN_RPC_URL) return work(env.CHAIN_RPC_URL, false);
+  const rpcUrl = givenRpcUrl ?? env.CHAIN_RPC_URL;
+  if (rpcUrl) return work(rpcUrl, false);
   const stateFile = join(env.dataDir, "chain", "anvil-state.json");
   if (!existsSync(stateFile))
     throw new ChainUncheckable(`there is no local chain state at ${stateFile}`);
