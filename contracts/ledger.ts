@@ -278,7 +278,7 @@ export function createLedgerClient(options: LedgerClientOptions) {
       return setPaused(pauserKey, contract, "pause");
     },
 
-    /** The pauser may unpause AccessLogAnchors and Compensation; RecordCommitments needs the admin. */
+    /** Unpausing needs the admin on every ledger contract; the pauser can only pause. */
     unpause(key: Hex, contract: keyof LedgerAddresses): Promise<SentTransaction> {
       return setPaused(key, contract, "unpause");
     },

@@ -51,7 +51,7 @@ contract AccessLogAnchors is IAccessLogAnchors, AccessControl, Pausable {
     }
 
     /// @inheritdoc IAccessLogAnchors
-    function unpause() external onlyRole(PAUSER_ROLE) {
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
 

@@ -83,7 +83,7 @@ contract Compensation is ICompensation, ERC1155, AccessControl, Pausable {
     }
 
     /// @inheritdoc ICompensation
-    function unpause() external onlyRole(PAUSER_ROLE) {
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
 

@@ -75,7 +75,7 @@ interface IAccessLogAnchors {
     /// @notice The role an account needs to anchor its own access log, granted by the admin.
     function CUSTODIAN_ROLE() external view returns (bytes32);
 
-    /// @notice The role that may pause and unpause anchoring in an emergency.
+    /// @notice The role that may pause anchoring in an emergency; unpausing needs the admin.
     function PAUSER_ROLE() external view returns (bytes32);
 
     /// @notice The domain tag that makes an access-event leaf different from any other leaf of the project.
@@ -96,8 +96,10 @@ interface IAccessLogAnchors {
     /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, `EnforcedPause` when paused.
     function pause() external;
 
-    /// @notice Resumes anchoring.
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, `ExpectedPause` when not paused.
+    /// @notice Resumes anchoring. Only the admin may: whoever can stop the contract in a hurry should not
+    /// also be the one who decides the emergency is over.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, `ExpectedPause` when not
+    /// paused.
     function unpause() external;
 
     /// @notice Whether `accessEvent` is in the custodian's anchored batch `batchId`. False, never a revert, when the

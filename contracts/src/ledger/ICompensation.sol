@@ -91,7 +91,8 @@ interface ICompensation {
     /// @notice The role an account needs to publish payouts, granted by the admin.
     function PAYOUT_PUBLISHER_ROLE() external view returns (bytes32);
 
-    /// @notice The role that may pause and unpause publishing, claims, donations and redemptions in an emergency.
+    /// @notice The role that may pause publishing, claims, donations and redemptions in an emergency; unpausing
+    /// needs the admin.
     function PAUSER_ROLE() external view returns (bytes32);
 
     /// @notice The domain tag that makes a payout leaf different from any other leaf of the project.
@@ -139,8 +140,9 @@ interface ICompensation {
     /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, `EnforcedPause` when paused.
     function pause() external;
 
-    /// @notice Resumes publishing, claims, donations and redemptions.
-    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `PAUSER_ROLE`, `ExpectedPause` when not paused.
+    /// @notice Resumes publishing, claims, donations and redemptions. Only the admin may, as on every contract.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`, `ExpectedPause` when not
+    /// paused.
     function unpause() external;
 
     /// @notice A study's published payouts; all zero when none are published.

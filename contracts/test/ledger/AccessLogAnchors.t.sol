@@ -293,11 +293,23 @@ contract AccessLogAnchorsTest {
         vm.assertEq(anchors.batchCountOf(custodian), 1, "published after unpause");
     }
 
-    function test_unpause_revertsWhenCallerIsNotPauser() public {
+    function test_unpause_revertsWhenCallerIsNotAdmin() public {
         vm.prank(admin);
         anchors.pause();
-        vm.expectRevert(_unauthorized(stranger, anchors.PAUSER_ROLE()));
+        vm.expectRevert(_unauthorized(stranger, anchors.DEFAULT_ADMIN_ROLE()));
         vm.prank(stranger);
+        anchors.unpause();
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        address pauser = vm.addr(0xA5E);
+        bytes32 pauserRole = anchors.PAUSER_ROLE();
+        vm.prank(admin);
+        anchors.grantRole(pauserRole, pauser);
+        vm.prank(pauser);
+        anchors.pause();
+        vm.expectRevert(_unauthorized(pauser, anchors.DEFAULT_ADMIN_ROLE()));
+        vm.prank(pauser);
         anchors.unpause();
     }
 

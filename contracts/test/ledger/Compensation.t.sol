@@ -518,10 +518,22 @@ contract CompensationTest {
         vm.assertTrue(compensation.isSettled(STUDY, 0), "claimed after unpause");
     }
 
-    function test_unpause_revertsWhenCallerIsNotPauser() public {
+    function test_unpause_revertsWhenCallerIsNotAdmin() public {
         _pause();
-        vm.expectRevert(_unauthorized(stranger, compensation.PAUSER_ROLE()));
+        vm.expectRevert(_unauthorized(stranger, compensation.DEFAULT_ADMIN_ROLE()));
         vm.prank(stranger);
+        compensation.unpause();
+    }
+
+    function test_unpause_revertsWhenCallerIsOnlyPauser() public {
+        address pauser = vm.addr(0xA5E);
+        bytes32 pauserRole = compensation.PAUSER_ROLE();
+        vm.prank(admin);
+        compensation.grantRole(pauserRole, pauser);
+        vm.prank(pauser);
+        compensation.pause();
+        vm.expectRevert(_unauthorized(pauser, compensation.DEFAULT_ADMIN_ROLE()));
+        vm.prank(pauser);
         compensation.unpause();
     }
 
