@@ -24,6 +24,7 @@ import { ensureCustodian } from "./custodians.ts";
 import {
   COMPACTION_WINDOW_MS,
   compactDataKeys,
+  scrubErasedRecordCodes,
   countDataKeysByKekVersion,
   erasePatient,
   listPseudoIds,
@@ -722,6 +723,44 @@ describe.each(engines)("custody on %s", (engine) => {
         }),
       ).rejects.toMatchObject({ status: 400 });
       expect(await snapshot()).toEqual(before);
+    });
+
+    it("clears the codes of erased patients' records afterwards, and nobody else's", async () => {
+      const [alice, bob, carol] = ["alice", "bob", "carol"].map((seed) =>
+        syntheticPatient(seed, 3),
+      );
+      await storePatients(database.db, kesA, custodianA, [alice!, bob!], { actor: actorA() });
+      await store(carol!, custodianB);
+      const codesOf = async () =>
+        Object.fromEntries(
+          (
+            await database.db
+              .select({
+                pseudoId: patients.pseudoId,
+                custodianId: patients.custodianId,
+                codes: records.codes,
+              })
+              .from(records)
+              .innerJoin(patients, eq(patients.id, records.patientId))
+          ).reduce((byPatient, row) => {
+            const key = `${row.custodianId === custodianA ? "A" : "B"}:${row.pseudoId}`;
+            byPatient.set(key, [...(byPatient.get(key) ?? []), ...row.codes]);
+            return byPatient;
+          }, new Map<string, string[]>()),
+        );
+      const before = await codesOf();
+      expect(before[`A:${alice!.pseudoId}`]?.length).toBeGreaterThan(0);
+
+      await erase(alice!.pseudoId);
+      // Erasure itself leaves the records alone; the compaction's scrub clears them, in batches.
+      expect(await codesOf()).toEqual(before);
+      expect(await scrubErasedRecordCodes(database.db, { batchSize: 2 })).toBe(3);
+
+      const after = await codesOf();
+      expect(after[`A:${alice!.pseudoId}`]).toEqual([]);
+      expect(after[`A:${bob!.pseudoId}`]).toEqual(before[`A:${bob!.pseudoId}`]);
+      expect(after[`B:${carol!.pseudoId}`]).toEqual(before[`B:${carol!.pseudoId}`]);
+      expect(await scrubErasedRecordCodes(database.db)).toBe(0);
     });
 
     it("compacts the key table and keeps live keys readable", async () => {

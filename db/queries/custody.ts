@@ -682,6 +682,38 @@ export async function compactDataKeys(db: Db): Promise<void> {
   await db.execute(sql`vacuum full patient_data_keys`);
 }
 
+/**
+ * Clears the codes of erased patients' records, a batch per transaction, and returns how many
+ * records it cleared. Erasure itself never rewrites records (its cost must not grow with them), so
+ * the codes, kept in the clear for cohort selection, leave with the compaction that follows it.
+ */
+export async function scrubErasedRecordCodes(
+  db: Db,
+  options: { batchSize?: number } = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? 5_000;
+  let cleared = 0;
+  for (;;) {
+    const batch = await db
+      .update(records)
+      .set({ codes: sql`'{}'::text[]` })
+      .where(
+        inArray(
+          records.id,
+          db
+            .select({ id: records.id })
+            .from(records)
+            .innerJoin(patients, eq(patients.id, records.patientId))
+            .where(and(sql`${patients.erasedAt} is not null`, sql`${records.codes} <> '{}'`))
+            .limit(batchSize),
+        ),
+      )
+      .returning({ id: records.id });
+    cleared += batch.length;
+    if (batch.length < batchSize) return cleared;
+  }
+}
+
 // --- KEK rotation ------------------------------------------------------------------------------
 
 export type RewrapOptions = { actor: string; batchSize?: number };
