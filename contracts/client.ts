@@ -36,6 +36,11 @@ export function createRpcTransport(rpcUrl: string, timeoutMs = RPC_TIMEOUT_MS): 
   return http(rpcUrl, { timeout: timeoutMs, retryCount: 0 });
 }
 
+/** The chain id the node at `rpcUrl` reports: which deployment in the database belongs to it. */
+export function readChainId(rpcUrl: string, timeoutMs = RPC_TIMEOUT_MS): Promise<number> {
+  return createPublicClient({ transport: createRpcTransport(rpcUrl, timeoutMs) }).getChainId();
+}
+
 /** A viem chain for a node we run ourselves, so signed transactions carry its chain id. */
 export function localChain(chainId: number, rpcUrl: string): Chain {
   return defineChain({

@@ -15,14 +15,7 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  createPublicClient,
-  getAddress,
-  isAddress,
-  zeroAddress,
-  type Address,
-  type Hex,
-} from "viem";
+import { getAddress, isAddress, zeroAddress, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import {
   compareAnchorsWithChain,
@@ -30,7 +23,7 @@ import {
   type ChainBatch,
 } from "#core/custody/audit.ts";
 import { ANVIL_DEPLOYER_KEY, startAnvil } from "#contracts/anvil.ts";
-import { createRpcTransport } from "#contracts/client.ts";
+import { readChainId } from "#contracts/client.ts";
 import { createLedgerClient } from "#contracts/ledger.ts";
 import { openDatabase, type DatabaseTarget, type Db } from "#db/client.ts";
 import { listAuditBatches, verifyAuditLog } from "#db/queries/audit.ts";
@@ -117,7 +110,7 @@ async function checkChain(env: Env, db: Db): Promise<ChainCheck> {
   return onChain(env, async (rpcUrl, embedded) => {
     let chainId: number;
     try {
-      chainId = await createPublicClient({ transport: createRpcTransport(rpcUrl) }).getChainId();
+      chainId = await readChainId(rpcUrl);
     } catch {
       throw new ChainUncheckable(`the chain at ${new URL(rpcUrl).origin} cannot be reached`);
     }

@@ -4,6 +4,7 @@
 // transaction that records the event; a rewind appends a `chain.rewound` entry (the log keeps
 // what it said: it is append-only).
 import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { mondoId } from "#core/custody/care-conditions.ts";
 import type { AuditEntryInput } from "#core/custody/audit.ts";
 import type { Logger } from "#core/log.ts";
 import type { Db } from "#db/client.ts";
@@ -49,7 +50,6 @@ export class ReorgTooDeepError extends Error {
 }
 
 const duoCode = (term: number) => `DUO:${String(term).padStart(7, "0")}`;
-const mondoCode = (term: number) => `MONDO:${String(term).padStart(7, "0")}`;
 
 /** The audit entry a followed event writes: pseudonymous accounts and codes, nothing else. */
 export function auditEntryForEvent(event: ConsentEvent): AuditEntryInput {
@@ -64,7 +64,7 @@ export function auditEntryForEvent(event: ConsentEvent): AuditEntryInput {
         subject: account,
         details: {
           // What the registry keys a consent by: the scope, the DUO purpose and, for DS, the disease.
-          consentId: `${scope.toLowerCase()}/${duoCode(purpose)}/${mondoCode(disease)}`,
+          consentId: `${scope.toLowerCase()}/${duoCode(purpose)}/${mondoId(disease)}`,
           purpose: duoCode(purpose),
           change: event.eventName === "ConsentGranted" ? "granted" : "revoked",
           ...where,
@@ -79,8 +79,8 @@ export function auditEntryForEvent(event: ConsentEvent): AuditEntryInput {
         action: "consent.changed",
         subject: account,
         details: {
-          consentId: `care/${provider.toLowerCase()}/${mondoCode(condition)}`,
-          purpose: mondoCode(condition),
+          consentId: `care/${provider.toLowerCase()}/${mondoId(condition)}`,
+          purpose: mondoId(condition),
           change: event.eventName === "CareAccessGranted" ? "care-granted" : "care-revoked",
           ...where,
         },

@@ -77,6 +77,17 @@ const profileBinding = (custodianId: string, pseudoId: string): RecordBinding =>
   resourceId: PROFILE_RESOURCE_ID,
 });
 
+/** A stored patient's row as storing and reading need it: who, the quasi-identifiers, the sealed profile. */
+const profileColumns = {
+  id: patients.id,
+  pseudoId: patients.pseudoId,
+  sex: patients.sex,
+  ageBand: patients.ageBand,
+  zip3: patients.zip3,
+  profileNonce: patients.profileNonce,
+  profileCiphertext: patients.profileCiphertext,
+};
+
 const wrappedKeyColumns = {
   wrappedKey: patientDataKeys.wrappedKey,
   kekId: patientDataKeys.kekId,
@@ -302,14 +313,8 @@ async function lockStoredPatients(
   for (const group of chunks(pseudoIds)) {
     const rows = await tx
       .select({
-        id: patients.id,
-        pseudoId: patients.pseudoId,
+        ...profileColumns,
         erasedAt: patients.erasedAt,
-        sex: patients.sex,
-        ageBand: patients.ageBand,
-        zip3: patients.zip3,
-        profileNonce: patients.profileNonce,
-        profileCiphertext: patients.profileCiphertext,
         ...wrappedKeyColumns,
       })
       .from(patients)
@@ -448,13 +453,7 @@ export async function readCohortRecords(
     for (const group of chunks([...order.keys()])) {
       const live = await tx
         .select({
-          id: patients.id,
-          pseudoId: patients.pseudoId,
-          sex: patients.sex,
-          ageBand: patients.ageBand,
-          zip3: patients.zip3,
-          profileNonce: patients.profileNonce,
-          profileCiphertext: patients.profileCiphertext,
+          ...profileColumns,
           ...wrappedKeyColumns,
         })
         .from(patients)
