@@ -18,6 +18,7 @@ import type { Database } from "../client.ts";
 import { auditLog } from "../schema/audit.ts";
 import { patientDataKeys, patients, records } from "../schema/custody.ts";
 import { jobs } from "../schema/jobs.ts";
+import { listJobs } from "./jobs.ts";
 import { createTestDatabase, engines, rejectionOf, resetCustodyTables } from "../testing.ts";
 import { listAuditEntries, verifyAuditLog } from "./audit.ts";
 import { ensureCustodian } from "./custodians.ts";
@@ -640,9 +641,7 @@ describe.each(engines)("custody on %s", (engine) => {
       });
       expect((await verifyAuditLog(database.db)).ok).toBe(true);
 
-      const compactions = () =>
-        database.db.select().from(jobs).where(eq(jobs.name, "custody.compact-keys"));
-      const [job] = await compactions();
+      const [job] = await listJobs(database.db, "custody.compact-keys");
       const window = Math.floor(result.erasedAt.getTime() / COMPACTION_WINDOW_MS);
       expect(job).toMatchObject({ name: "custody.compact-keys", status: "queued" });
       expect(
@@ -655,10 +654,7 @@ describe.each(engines)("custody on %s", (engine) => {
       const patients = ["alice", "bob", "carol"].map((seed) => syntheticPatient(seed, 1));
       await storePatients(database.db, kesA, custodianA, patients, { actor: actorA() });
       for (const patient of patients) await erase(patient.pseudoId);
-      const compactions = await database.db
-        .select()
-        .from(jobs)
-        .where(eq(jobs.name, "custody.compact-keys"));
+      const compactions = await listJobs(database.db, "custody.compact-keys");
       expect(compactions.length).toBeGreaterThanOrEqual(1);
       expect(compactions.length).toBeLessThanOrEqual(2);
     });

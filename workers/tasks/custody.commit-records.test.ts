@@ -31,7 +31,8 @@ import {
   sealRecordCommitmentBatch,
 } from "#db/queries/record-commitments.ts";
 import { patients, recordCommitmentBatches, records } from "#db/schema/custody.ts";
-import { jobs, type Job } from "#db/schema/jobs.ts";
+import { listJobs } from "#db/queries/jobs.ts";
+import type { Job } from "#db/schema/jobs.ts";
 import { createTestDatabase, engines, rejectionOf, resetCustodyTables } from "#db/testing.ts";
 import { openKekKeyring } from "../custody/kek-keyring.ts";
 import type { TaskContext } from "../context.ts";
@@ -156,10 +157,7 @@ describe.each(engines)("custody.commit-records on a real anvil chain, %s databas
 
     expect(await runner.runOnce()).toBe(1);
 
-    const [job] = await database.db
-      .select()
-      .from(jobs)
-      .where(eq(jobs.name, "custody.commit-records"));
+    const [job] = await listJobs(database.db, "custody.commit-records");
     expect(job).toMatchObject({
       name: "custody.commit-records",
       payload: { custodianId: custodianA },
